@@ -1,0 +1,61 @@
+# TrustRepair — `make run` to try it, `make test` to check it.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt | md5sum | cut -c1-12)
+
+# Tests always talk to real services; override to point elsewhere.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/trustrepair
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
+PYTEST_ARGS ?=
+
+.PHONY: run serve setup test e2e lint format migrations-check clean
+
+$(STAMP): requirements.txt
+	@test -x $(PY) || { py=$$(.ci/find-python) && echo "Creating $(VENV) with $$py" && $$py -m venv $(VENV); }
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@rm -f $(VENV)/.installed-* && touch $@
+
+.venv: $(STAMP)
+
+setup: $(STAMP)
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py collectstatic --no-input --verbosity 0
+	$(PY) manage.py seed_demo
+
+# The web server, a Celery worker and beat in one terminal; Ctrl-C stops all three.
+run: setup serve
+
+serve:
+	@trap 'kill $$(jobs -p) 2>/dev/null; wait' EXIT INT TERM; \
+	$(VENV)/bin/celery -A trustrepair worker --loglevel INFO --concurrency 2 & \
+	$(VENV)/bin/celery -A trustrepair beat --loglevel INFO & \
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: $(STAMP)
+	@.ci/services
+	@.ci/browser
+	$(VENV)/bin/ruff check .
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) manage.py makemigrations --check --dry-run
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DJANGO_ALLOW_ASYNC_UNSAFE=true \
+		$(VENV)/bin/pytest --create-db $(PYTEST_ARGS)
+
+e2e: $(STAMP)
+	@.ci/services
+	@.ci/browser
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DJANGO_ALLOW_ASYNC_UNSAFE=true \
+		$(VENV)/bin/pytest --create-db -m browser $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+migrations-check: $(STAMP)
+	$(PY) manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) var

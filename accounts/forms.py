@@ -1,0 +1,37 @@
+from django import forms
+
+from .models import User
+from .timezones import timezone_choices
+
+
+class TimeZoneField(forms.ChoiceField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("choices", timezone_choices)
+        kwargs.setdefault("help_text", "Daily prompts arrive at your own local time.")
+        super().__init__(**kwargs)
+        # static/js/app.js preselects the browser's zone when the form is fresh.
+        self.widget.attrs["data-browser-timezone"] = "true"
+
+
+class SignupProfileForm(forms.Form):
+    """Extra fields on allauth's sign-up form; allauth calls ``signup`` after creating the user."""
+
+    display_name = forms.CharField(
+        max_length=60, help_text="The name your partner will see. A first name is plenty."
+    )
+    time_zone = TimeZoneField(initial="UTC")
+
+    field_order = ["display_name", "email", "password1", "password2", "time_zone"]
+
+    def signup(self, request, user: User) -> None:
+        user.display_name = self.cleaned_data["display_name"].strip()
+        user.time_zone = self.cleaned_data["time_zone"]
+        user.save(update_fields=["display_name", "time_zone"])
+
+
+class ProfileForm(forms.ModelForm):
+    time_zone = TimeZoneField()
+
+    class Meta:
+        model = User
+        fields = ["display_name", "time_zone"]

@@ -1,0 +1,42 @@
+"""Create demo accounts for a local run. Safe to run again: it only fills gaps."""
+
+from allauth.account.models import EmailAddress
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.models import User
+
+DEMO_PASSWORD = "demo-trust-2026"  # noqa: S105 - printed for local demo use only
+
+STAFF = {"email": "staff@demo.trustrepair.example", "display_name": "Staff", "time_zone": "Europe/London"}
+PARTNERS = [
+    {"email": "alex@demo.trustrepair.example", "display_name": "Alex", "time_zone": "Europe/Berlin"},
+    {"email": "sam@demo.trustrepair.example", "display_name": "Sam", "time_zone": "Europe/Berlin"},
+    {"email": "jordan@demo.trustrepair.example", "display_name": "Jordan", "time_zone": "America/New_York"},
+    {"email": "riley@demo.trustrepair.example", "display_name": "Riley", "time_zone": "America/Los_Angeles"},
+]
+
+
+def ensure_user(*, email: str, display_name: str, time_zone: str, staff: bool = False) -> User:
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        factory = User.objects.create_superuser if staff else User.objects.create_user
+        user = factory(email=email, password=DEMO_PASSWORD, display_name=display_name, time_zone=time_zone)
+    EmailAddress.objects.update_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    return user
+
+
+class Command(BaseCommand):
+    help = "Create (idempotently) a staff admin and demo partner accounts, and print their logins."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        ensure_user(**STAFF, staff=True)
+        for person in PARTNERS:
+            ensure_user(**person)
+        self.stdout.write(self.style.SUCCESS("Demo accounts (password for all: %s)" % DEMO_PASSWORD))
+        self.stdout.write(f"  staff admin  {STAFF['email']}  → /staff/")
+        for person in PARTNERS:
+            self.stdout.write(f"  partner      {person['email']}")
