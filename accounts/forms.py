@@ -34,4 +34,20 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["display_name", "time_zone"]
+        fields = ["display_name", "time_zone", "prompts_paused"]
+
+
+class ScaleWidget(forms.RadioSelect):
+    """0–10 as a row of choices: quicker than a slider and readable by screen readers."""
+
+    template_name = "widgets/scale.html"
+
+
+def rating_field(label: str, help_text: str = "") -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        help_text=help_text,
+        choices=[(i, str(i)) for i in range(11)],
+        coerce=int,
+        widget=ScaleWidget,
+    )

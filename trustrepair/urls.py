@@ -1,7 +1,8 @@
 from django.contrib import admin
-from django.contrib.auth.decorators import login_required
 from django.urls import include, path
-from django.views.generic import TemplateView
+from django.views.generic import RedirectView
+
+from accounts.views import pairing
 
 from . import health, pages
 
@@ -10,11 +11,13 @@ admin.site.site_title = "TrustRepair staff"
 
 urlpatterns = [
     path("", pages.landing, name="landing"),
-    path("home/", login_required(TemplateView.as_view(template_name="pages/home.html")), name="home"),
+    path("home/", RedirectView.as_view(pattern_name="couple:dashboard"), name="home"),
     path("support/", pages.resources, name="resources"),
     path("privacy/", pages.privacy, name="privacy"),
     path("healthz", health.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("settings/", include("accounts.urls")),
+    path("couple/", include("accounts.couple_urls")),
+    path("join/<str:token>/", pairing.join_link, name="join_link"),
     path("staff/", admin.site.urls),
 ]

@@ -2,7 +2,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 
-from .timezones import validate_timezone
+from accounts.timezones import validate_timezone
 
 
 class UserManager(BaseUserManager):
@@ -41,6 +41,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    prompts_paused = models.BooleanField(
+        "pause all prompts", default=False, help_text="No reminders by email or in the app until you turn this off."
+    )
 
     objects = UserManager()
 

@@ -1,0 +1,27 @@
+"""One function per email; each renders a subject/text/HTML trio from templates/emails/<name>/."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+
+def send(name: str, to: str, context: dict, *, headers: dict | None = None) -> None:
+    context = {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL, **context}
+    subject = " ".join(render_to_string(f"emails/{name}/subject.txt", context).split())
+    text = render_to_string(f"emails/{name}/body.txt", context)
+    html = render_to_string(f"emails/{name}/body.html", context)
+    message = EmailMultiAlternatives(subject, text, to=[to], headers=headers or {})
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+def couple_invitation(invitation, token: str) -> None:
+    link = settings.SITE_URL + reverse("join_link", args=[token])
+    send(
+        "couple_invitation",
+        invitation.email,
+        {"inviter_name": invitation.inviter.display_name, "link": link, "expires_at": invitation.expires_at},
+    )
