@@ -88,7 +88,9 @@ class SafetyCheckForm(forms.ModelForm):
             "controls_whereabouts",
             "controls_contacts",
             "threats_or_violence",
+            "note",
         ]
+        widgets = {"note": forms.Textarea(attrs={"rows": 3})}
         labels = {
             "controls_phone": "My partner checks or controls my phone or messages",
             "controls_money": "My partner controls my money or spending",

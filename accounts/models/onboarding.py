@@ -78,6 +78,12 @@ class SafetyCheck(models.Model):
     controls_whereabouts = models.BooleanField(default=False)
     controls_contacts = models.BooleanField(default=False)
     threats_or_violence = models.CharField(max_length=10, choices=Answer.choices)
+    note = models.TextField(
+        "a note for yourself",
+        blank=True,
+        max_length=2000,
+        help_text="Optional. Only you can ever read this.",
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

@@ -29,7 +29,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def onboarding_view(request: HttpRequest, couple) -> HttpResponse:
     if OnboardingResponse.objects.filter(couple=couple, user=request.user).exists():
         return redirect("couple:together")
-    form = OnboardingForm(request.POST or None)
+    form = OnboardingForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         onboarding.onboarding_submit(
@@ -60,7 +60,7 @@ def together(request: HttpRequest, couple) -> HttpResponse:
 @login_required
 def safety_check(request: HttpRequest) -> HttpResponse:
     existing = SafetyCheck.objects.filter(user=request.user).first()
-    form = SafetyCheckForm(request.POST or None, instance=existing)
+    form = SafetyCheckForm(request.POST if request.method == "POST" else None, instance=existing)
     if request.method == "POST" and form.is_valid():
         check = onboarding.safety_check_save(user=request.user, couple=couple_for(request.user), **form.cleaned_data)
         if check.signals_risk:
@@ -79,7 +79,7 @@ def safety_support(request: HttpRequest) -> HttpResponse:
 
 @couple_required
 def leave(request: HttpRequest, couple) -> HttpResponse:
-    form = LeaveForm(request.POST or None)
+    form = LeaveForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         leaving.couple_leave(couple=couple, user=request.user)
         messages.success(request, "You have left the couple space. Your account and your own writing are still yours.")

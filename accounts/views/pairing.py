@@ -74,7 +74,7 @@ def _accept(request: HttpRequest, invitation: Invitation | None, template: str, 
 
 @login_required
 def join_code(request: HttpRequest) -> HttpResponse:
-    form = JoinCodeForm(request.POST or None)
+    form = JoinCodeForm(request.POST if request.method == "POST" else None)
     context = {"form": form, "has_couple": couple_for(request.user) is not None}
     if request.method == "POST":
         if ratelimit.consume(request, action="couple_join", user=request.user) is False:
