@@ -99,6 +99,8 @@ def join_link(request: HttpRequest, token: str) -> HttpResponse:
         context["invitation"] = None
         context["error"] = pairing.INVALID_INVITATION
         return render(request, "couple/join_link.html", context, status=404)
+    if request.user.is_authenticated and invitation.accepted_by_id == request.user.pk:
+        return redirect("couple:dashboard")  # e.g. back here after sign-up completed the join
     if invitation.status != "pending":
         context["error"] = pairing.MESSAGES[invitation.status]
         return render(request, "couple/join_link.html", context, status=410)

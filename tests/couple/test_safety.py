@@ -1,0 +1,98 @@
+import html
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Couple, CoupleEvent, SafetyCheck
+from tests.couple.conftest import MARKER, onboard
+
+pytestmark = pytest.mark.django_db
+
+CALM = {
+    "afraid_of_partner": "no",
+    "threats_or_violence": "no",
+    "note": "",
+}
+WORRYING = CALM | {"afraid_of_partner": "sometimes", "controls_phone": "on", "note": f"only for me {MARKER}"}
+
+
+def text(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def every_partner_page(client):
+    names = ["couple:dashboard", "couple:together", "couple:onboarding", "couple:leave", "couple:safety_check"]
+    return "".join(text(client.get(reverse(name), follow=True)) for name in names)
+
+
+def test_calm_answers_change_nothing(client, couple, partner_a):
+    client.force_login(partner_a)
+    response = client.post(reverse("couple:safety_check"), CALM)
+    assert response.status_code == 302 and response.url == reverse("couple:dashboard")
+    couple.refresh_from_db()
+    assert couple.safety_mode is False
+
+
+def test_worrying_answers_offer_support_privately_and_turn_off_watching(client, couple, partner_a, partner_b):
+    onboard(couple, partner_a)  # creates a shared event B could otherwise watch
+    client.force_login(partner_a)
+    response = client.post(reverse("couple:safety_check"), WORRYING)
+    assert response.url == reverse("couple:safety_support")
+    support = text(client.get(response.url))
+    assert "National Domestic" in support  # staff-editable resources from the database
+    assert Couple.objects.get(pk=couple.pk).safety_mode is True
+    assert SafetyCheck.objects.get(user=partner_a).note.endswith(MARKER)
+
+    client.force_login(partner_b)
+    pages = every_partner_page(client)
+    assert MARKER not in pages
+    assert "safety mode" not in pages.lower()
+    # The partner no longer sees when A was active.
+    assert CoupleEvent.objects.filter(couple=couple, actor=partner_a).exists()
+    assert "finished their onboarding answers" not in pages
+
+
+def test_safety_answers_are_only_prefilled_for_their_author(client, couple, partner_a, partner_b):
+    client.force_login(partner_a)
+    client.post(reverse("couple:safety_check"), WORRYING)
+    assert MARKER in text(client.get(reverse("couple:safety_check")))
+    client.force_login(partner_b)
+    assert MARKER not in text(client.get(reverse("couple:safety_check")))
+
+
+def test_a_calmer_second_answer_does_not_switch_safety_mode_off(client, couple, partner_a):
+    client.force_login(partner_a)
+    client.post(reverse("couple:safety_check"), WORRYING)
+    client.post(reverse("couple:safety_check"), CALM)
+    assert Couple.objects.get(pk=couple.pk).safety_mode is True
+
+
+def test_answers_given_before_pairing_protect_the_new_couple(client, partner_a, partner_b):
+    from tests.couple.conftest import pair
+
+    client.force_login(partner_b)
+    client.post(reverse("couple:safety_check"), WORRYING)
+    couple = pair(partner_a, partner_b)
+    assert Couple.objects.get(pk=couple.pk).safety_mode is True
+
+
+def test_missing_answers_are_explained_and_kept(client, partner_a):
+    client.force_login(partner_a)
+    response = client.post(reverse("couple:safety_check"), {"controls_money": "on", "note": "kept words"})
+    assert response.status_code == 400
+    body = text(response)
+    assert 'id="id_afraid_of_partner_error"' in body
+    assert "kept words" in body
+    assert 'name="controls_money" id="id_controls_money" checked' in response.content.decode()
+    assert not SafetyCheck.objects.filter(user=partner_a).exists()
+
+
+def test_support_page_renders_staff_markdown_safely(client, partner_a):
+    from accounts.models import SupportResource
+
+    SupportResource.objects.create(title="Test line", body="**Bold** <script>alert(1)</script> [site](javascript:alert(2))")
+    client.force_login(partner_a)
+    body = client.get(reverse("couple:safety_support")).content.decode()
+    assert "<strong>Bold</strong>" in body
+    assert "<script>alert(1)" not in body
+    assert "javascript:" not in body
