@@ -23,10 +23,11 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from accounts.models import Couple, Invitation, OnboardingResponse
+from accounts.models import Couple, Invitation, OnboardingResponse, User
 from accounts.models.couple import hash_token
 from accounts.services import onboarding, pairing
 from tests.factories import UserFactory
+from tests.isolation_cases import all_cases
 
 MARKER = "ISOLATION-MARKER-5e1f"
 LINK_TOKEN = "isolation-test-link-token-not-secret"
@@ -36,9 +37,13 @@ LINK_TOKEN = "isolation-test-link-token-not-secret"
 class World:
     couple: Couple
     invitation: Invitation
+    partner_a: User
+    partner_b: User
+    marker: str = MARKER
 
 
-# url name -> kwargs built from the first couple's world.
+# url name -> kwargs built from the first couple's world (couple-space cases here,
+# every later feature's in tests/isolation_cases/).
 CASES: dict[str, Callable[[World], dict]] = {
     "couple:dashboard": lambda w: {},
     "couple:create": lambda w: {},
@@ -53,7 +58,7 @@ CASES: dict[str, Callable[[World], dict]] = {
     "couple:leave": lambda w: {},
     "couple:dismiss_notice": lambda w: {},
     "join_link": lambda w: {"token": LINK_TOKEN},
-}
+} | all_cases()
 
 
 def _walk(resolver: URLResolver, prefix: str = "", namespace: str = ""):
@@ -118,7 +123,7 @@ def world(partner_a, partner_b) -> World:
         note=f"safety note {MARKER}",
     )
     invitation.refresh_from_db()
-    return World(couple=couple, invitation=invitation)
+    return World(couple=couple, invitation=invitation, partner_a=partner_a, partner_b=partner_b)
 
 
 def _other_couple_partner():

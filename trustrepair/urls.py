@@ -17,6 +17,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("settings/", include("accounts.urls")),
+    path("couple/exercises/", include("exercises.urls")),
     path("couple/", include("accounts.couple_urls")),
     path("join/<str:token>/", pairing.join_link, name="join_link"),
     path("staff/", admin.site.urls),

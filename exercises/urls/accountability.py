@@ -1,0 +1,3 @@
+"""URLs of the accountability flow (filled in with its views)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of the agreements flow (filled in with its views)."""
+
+urlpatterns: list = []

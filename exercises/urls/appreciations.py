@@ -1,0 +1,3 @@
+"""URLs of the appreciations flow (filled in with its views)."""
+
+urlpatterns: list = []

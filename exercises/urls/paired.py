@@ -1,0 +1,3 @@
+"""URLs of the paired flow (filled in with its views)."""
+
+urlpatterns: list = []

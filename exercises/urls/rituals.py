@@ -1,0 +1,3 @@
+"""URLs of the rituals flow (filled in with its views)."""
+
+urlpatterns: list = []
