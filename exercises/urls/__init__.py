@@ -1,4 +1,8 @@
-"""Exercise URLs under /couple/exercises/, one module per exercise kind."""
+"""Exercise URLs under /couple/exercises/, one module per exercise kind.
+
+The step-by-step exercises come last: their ``<slug>/`` pattern would otherwise
+swallow the fixed prefixes of the other flows.
+"""
 
 from django.urls import include, path
 
@@ -6,10 +10,10 @@ from . import accountability, agreements, appreciations, paired, questions, ritu
 
 app_name = "exercises"
 urlpatterns = [
-    path("", include(paired.urlpatterns)),
     path("accountability/", include(accountability.urlpatterns)),
     path("questions/", include(questions.urlpatterns)),
     path("agreements/", include(agreements.urlpatterns)),
     path("rituals/", include(rituals.urlpatterns)),
     path("appreciations/", include(appreciations.urlpatterns)),
+    path("", include(paired.urlpatterns)),
 ]
