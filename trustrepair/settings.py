@@ -62,16 +62,21 @@ def email_settings(url: str) -> dict:
     if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
         raise ImproperlyConfigured(f"EMAIL_URL must look like smtp://user:pass@host:port, got {url!r}")
     query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    try:
+        port = parts.port or (465 if parts.scheme == "smtps" else 25)
+        timeout = int(query.get("timeout", "10"))
+    except ValueError:
+        raise ImproperlyConfigured("EMAIL_URL has an invalid port or timeout (both must be whole numbers).") from None
     return {
         "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "OPTIONS": {
             "host": parts.hostname,
-            "port": parts.port or (465 if parts.scheme == "smtps" else 25),
+            "port": port,
             "username": unquote(parts.username or ""),
             "password": unquote(parts.password or ""),
             "use_ssl": parts.scheme == "smtps",
             "use_tls": query.get("tls", "0").lower() in _TRUE,
-            "timeout": int(query.get("timeout", "10")),
+            "timeout": timeout,
         },
     }
 
@@ -164,6 +169,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: broker and cache -------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL and urlsplit(REDIS_URL).scheme not in {"redis", "rediss", "unix"}:
+    raise ImproperlyConfigured(f"REDIS_URL must look like redis://host:6379/0, got {REDIS_URL!r}")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     CELERY_BROKER_URL = REDIS_URL
@@ -197,7 +204,9 @@ CELERY_BEAT_SCHEDULE: dict = {
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Email -----------------------------------------------------------------
-_email_url = env_str("EMAIL_URL")
+# Production without EMAIL_URL sends through the machine's own mail server; a
+# development run writes each message to a file a person can open.
+_email_url = env_str("EMAIL_URL", "smtp://localhost:25" if PRODUCTION else "")
 if _email_url:
     MAILERS = {"default": email_settings(_email_url)}
 else:

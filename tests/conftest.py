@@ -1,0 +1,127 @@
+"""Shared fixtures for the whole suite.
+
+The cast
+    ``partner_a``, ``partner_b``, ``outsider``: verified users (allauth
+    ``EmailAddress`` verified and primary) whose password is
+    ``tests.factories.DEFAULT_PASSWORD``. Later issues pair A and B into a
+    couple; ``outsider`` is the person every ownership test keeps out.
+    Log one in with ``client.force_login(user)``, or through the real form
+    with ``tests.helpers.login(client, user)``.
+
+Mail
+    pytest-django's ``mailoutbox`` (Django's test runner swaps every
+    ``MAILERS`` entry for the locmem backend).
+
+Browser
+    pytest-playwright's ``page`` drives the system Chromium (never a
+    downloaded one) against pytest-django's ``live_server``. Mark such tests
+    ``@pytest.mark.browser`` and ``@pytest.mark.django_db(transaction=True)``.
+
+Celery
+    ``celery_worker`` (session-scoped) runs a real worker thread on the real
+    Redis broker. Request it *before* any DB fixture; tasks that read the DB
+    need ``django_db(transaction=True)`` because the worker thread has its own
+    connection and cannot see a test's uncommitted transaction.
+
+Cache
+    ``_clear_django_cache`` (autouse) empties the Django cache before every
+    test, so allauth's rate limits never leak between tests; within a test
+    they count as in production.
+"""
+
+import os
+import shutil
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django would
+# otherwise refuse ORM calls from it (SynchronousOnlyOperation) in live_server set-up.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from tests.factories import UserFactory
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--disable-background-networking"]
+
+
+# --- The cast -----------------------------------------------------------------
+
+
+@pytest.fixture
+def partner_a(db):
+    return UserFactory(verified=True, email="partner-a@example.test", display_name="Avery", time_zone="Europe/Berlin")
+
+
+@pytest.fixture
+def partner_b(db):
+    return UserFactory(verified=True, email="partner-b@example.test", display_name="Blake", time_zone="Europe/Berlin")
+
+
+@pytest.fixture
+def outsider(db):
+    return UserFactory(verified=True, email="outsider@example.test", display_name="Olive", time_zone="America/Chicago")
+
+
+# --- Cache --------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _clear_django_cache():
+    """Forget every Django cache entry (allauth's rate-limit counters live there) before each test.
+
+    With Redis the cache shares its database with the Celery broker and result
+    backend, and ``cache.clear()`` is FLUSHDB: it would also drop queued
+    messages, kombu's bindings and stored results under a running worker. So
+    only keys with the cache's own prefix (Django writes
+    ``<KEY_PREFIX>:<version>:<key>``) are deleted.
+    """
+    from django.core.cache import cache
+    from django.core.cache.backends.redis import RedisCache
+
+    if isinstance(cache, RedisCache):
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
+
+
+# --- Browser ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("Chromium is not installed: apt-get install -y chromium (make test does this).")
+    return {**browser_type_launch_args, "executable_path": executable, "args": CHROMIUM_ARGS}
+
+
+# --- Celery -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def celery_worker():
+    """A real Celery worker (solo pool, in a thread) consuming from the configured broker.
+
+    Session-scoped: it starts once, on first use, and stops at the end of the run.
+    After every task the worker thread closes its database connections, so none
+    outlives the test that committed the data (or blocks dropping the test database).
+    """
+    # Registers the ``celery.ping`` task that start_worker's ready check sends.
+    import celery.contrib.testing.tasks  # noqa: F401
+    from celery.contrib.testing.worker import start_worker
+    from celery.signals import task_postrun
+    from django.db import connections
+
+    from trustrepair.celery import app
+
+    def close_worker_connections(**kwargs):
+        connections.close_all()  # runs in the worker thread: closes only its own connections
+
+    task_postrun.connect(close_worker_connections, weak=False)
+    try:
+        with start_worker(app, pool="solo", concurrency=1, perform_ping_check=True, shutdown_timeout=30) as worker:
+            yield worker
+    finally:
+        task_postrun.disconnect(close_worker_connections)

@@ -1,0 +1,156 @@
+"""The environment contract of trustrepair/settings.py, checked in fresh processes.
+
+Settings are read once at import, so every case runs ``manage.py`` in a
+subprocess with a controlled environment (the parent's Django-related
+variables removed first, so a developer's shell cannot mask a failure).
+"""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+# Everything settings.py reads; none of it may leak in from the parent process.
+SETTINGS_VARIABLES = {
+    "DJANGO_ENV", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "CSRF_TRUSTED_ORIGINS", "DATABASE_URL",
+    "CONN_MAX_AGE", "REDIS_URL", "EMAIL_URL", "DEFAULT_FROM_EMAIL", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS",
+    "LOG_LEVEL", "VAR_DIR", "DJANGO_SETTINGS_MODULE",
+    # Set for the test process (Playwright + live_server); a deployment never has it, and check --deploy says so.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+}  # fmt: skip
+
+STRONG_SECRET = secrets.token_urlsafe(64)
+
+
+def run_manage(tmp_path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
+    environment |= {
+        "DJANGO_SETTINGS_MODULE": "trustrepair.settings",
+        "VAR_DIR": str(tmp_path / "var"),
+        "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite3'}"),
+    }
+    if os.environ.get("REDIS_URL"):
+        environment["REDIS_URL"] = os.environ["REDIS_URL"]
+    environment |= env
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def production(**extra: str) -> dict[str, str]:
+    return {"DJANGO_ENV": "production", "SECRET_KEY": STRONG_SECRET, "ALLOWED_HOSTS": "trustrepair.example"} | extra
+
+
+def assert_clean_deploy_check(result: subprocess.CompletedProcess) -> None:
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "System check identified no issues (0 silenced)." in output, output
+    assert "WARNING" not in output
+    assert "ERROR" not in output
+
+
+def test_production_mode_passes_check_deploy(tmp_path):
+    """The issue's contract: DJANGO_ENV=production plus a strong SECRET_KEY and ALLOWED_HOSTS is deployable."""
+    assert_clean_deploy_check(run_manage(tmp_path, "check", "--deploy", "--fail-level", "WARNING", **production()))
+
+
+def test_production_mode_with_smtp_passes_check_deploy(tmp_path):
+    env = production(EMAIL_URL="smtp://mailer:s3cret@mail.trustrepair.example:587?tls=1")
+    assert_clean_deploy_check(run_manage(tmp_path, "check", "--deploy", "--fail-level", "WARNING", **env))
+
+
+PRINT_SETTINGS = (
+    "import json; from django.conf import settings as s; print(json.dumps({"
+    "'DEBUG': s.DEBUG, 'CONN_MAX_AGE': s.DATABASES['default']['CONN_MAX_AGE'],"
+    "'staticfiles': s.STORAGES['staticfiles']['BACKEND'], 'SESSION_COOKIE_SECURE': s.SESSION_COOKIE_SECURE,"
+    "'CSRF_COOKIE_SECURE': s.CSRF_COOKIE_SECURE, 'SECURE_SSL_REDIRECT': s.SECURE_SSL_REDIRECT,"
+    "'CACHE': s.CACHES['default']['BACKEND']}))"
+)
+
+
+def test_production_mode_defaults(tmp_path):
+    result = run_manage(tmp_path, "shell", "-c", PRINT_SETTINGS, **production())
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout.strip().splitlines()[-1])
+    assert values["DEBUG"] is False
+    assert values["CONN_MAX_AGE"] > 0, "persistent connections in production"
+    assert values["staticfiles"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    assert values["SESSION_COOKIE_SECURE"] is True
+    assert values["CSRF_COOKIE_SECURE"] is True
+    assert values["SECURE_SSL_REDIRECT"] is True
+    if os.environ.get("REDIS_URL"):
+        assert values["CACHE"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["CACHE"] != "django.core.cache.backends.dummy.DummyCache", "rate limits need a real cache"
+
+
+@pytest.mark.parametrize(
+    "secret",
+    ["", "too-short", "a" * 60, "dev-only-insecure-secret-key-never-use-in-production-0123456789abcdef"],
+    ids=["missing", "short", "one-character-repeated", "the-development-default"],
+)
+def test_production_refuses_a_weak_secret_key(tmp_path, secret):
+    env = production(SECRET_KEY=secret)
+    if not secret:
+        env.pop("SECRET_KEY")
+    result = run_manage(tmp_path, "check", **env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_requires_allowed_hosts(tmp_path):
+    env = production()
+    env.pop("ALLOWED_HOSTS")
+    result = run_manage(tmp_path, "check", **env)
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS" in result.stderr
+
+
+BAD_VALUES = {
+    "DEBUG": "maybe",
+    "CONN_MAX_AGE": "abc",
+    "DJANGO_ENV": "staging",
+    "DATABASE_URL": "nonsense://somewhere",
+    "EMAIL_URL": "ftp://mail.example",
+    "EMAIL_URL-port": "smtp://mail.example:notaport",
+    "SECURE_HSTS_SECONDS": "a-year",
+    "REDIS_URL": "localhost:6379",
+}
+
+
+@pytest.mark.parametrize(("key", "value"), BAD_VALUES.items(), ids=BAD_VALUES.keys())
+def test_bad_environment_value_fails_fast_naming_the_variable(tmp_path, key, value):
+    variable = key.split("-")[0]
+    env = production(**{variable: value}) if variable.startswith("SECURE_") else {variable: value}
+    result = run_manage(tmp_path, "check", **env)
+    assert result.returncode != 0, f"{variable}={value!r} was accepted"
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("django.core.exceptions.ImproperlyConfigured"), last_line
+    assert variable in last_line, last_line
+
+
+def test_development_run_needs_no_environment(tmp_path):
+    """A fresh checkout: no DATABASE_URL, no REDIS_URL, nothing set, and the project still checks clean."""
+    environment = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
+    environment["VAR_DIR"] = str(tmp_path / "var")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "var").is_dir()
