@@ -8,6 +8,10 @@ from accounts.forms import ScaleWidget
 from exercises.models import Step
 from exercises.models.choices import AnswerType, Visibility
 
+STALE_MESSAGE = (
+    "This exercise was updated while you were writing. Your words are kept below: "
+    "please read the questions again and save once more."
+)
 LONG_TEXT_LIMIT = 5000
 SHORT_TEXT_LIMIT = 300
 
@@ -84,11 +88,7 @@ class StepsForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if self.is_stale:
-            raise forms.ValidationError(
-                "This exercise was updated while you were writing. Your words are kept below: "
-                "please read the questions again and save once more.",
-                code="stale",
-            )
+            raise forms.ValidationError(STALE_MESSAGE, code="stale")
         return cleaned
 
     def answers(self) -> dict[int, tuple]:

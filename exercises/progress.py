@@ -1,0 +1,223 @@
+"""Where a couple stands in the curriculum: per exercise, per module, and what is unlocked.
+
+Computed for the whole curriculum in a fixed number of queries (one per kind of
+record), whatever the couple's history, so the dashboard and exercise pages
+stay fast for couples with months of answers.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from django.db.models import Count, Q
+
+from accounts.models import Couple, User
+from exercises.models import (
+    AgreementCheck,
+    Appreciation,
+    Exercise,
+    Module,
+    ModuleUnlock,
+    Question,
+    Response,
+    RitualDone,
+    Run,
+    StatementResponse,
+)
+from exercises.models.choices import PAIRED_KINDS, Audience, Kind
+from exercises.roles import fits, roles_by_user
+from exercises.stages import STAGES
+
+
+class Status(StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    WAITING = "waiting_for_partner"
+    COMPLETE = "complete"
+
+    @property
+    def label(self) -> str:
+        return {
+            "not_started": "Not started",
+            "in_progress": "In progress",
+            "waiting_for_partner": "Waiting for your partner",
+            "complete": "Complete",
+        }[self.value]
+
+
+@dataclass
+class ExerciseProgress:
+    exercise: Exercise
+    status: Status
+    for_me: bool  # the exercise's audience fits me
+    applies: bool = True  # False when it fits neither partner (e.g. for "the partner who caused harm" when nobody is)
+
+
+@dataclass
+class ModuleProgress:
+    module: Module
+    exercises: list[ExerciseProgress]
+    unlocked: bool
+    done: bool
+
+    @property
+    def completed_count(self) -> int:
+        return sum(e.status == Status.COMPLETE for e in self.exercises)
+
+
+@dataclass
+class CoupleProgress:
+    modules: list[ModuleProgress]
+    by_exercise: dict[int, ExerciseProgress] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.by_exercise = {e.exercise.pk: e for m in self.modules for e in m.exercises}
+
+    def is_unlocked(self, exercise: Exercise) -> bool:
+        return any(m.unlocked for m in self.modules if m.module.pk == exercise.module_id)
+
+    @property
+    def current_module(self) -> ModuleProgress | None:
+        return next((m for m in self.modules if not m.done), None)
+
+    @property
+    def current_stage(self):
+        module = self.current_module
+        if module is None:
+            return STAGES[-1]
+        keys = module.module.stages or [STAGES[0].key]
+        return next((s for s in STAGES if s.key == keys[0]), STAGES[0])
+
+    def stage_states(self) -> list[tuple]:
+        """(stage, "done" | "current" | "ahead") for the journey."""
+        done_stages = {key for m in self.modules if m.done for key in m.module.stages}
+        current = self.current_stage
+        return [
+            (s, "current" if s == current else ("done" if s.key in done_stages else "ahead")) for s in STAGES
+        ]
+
+    def next_for(self) -> ExerciseProgress | None:
+        """The next exercise for me: unlocked, meant for me, not complete, not only waiting on my partner."""
+        for module in self.modules:
+            if not module.unlocked:
+                continue
+            for item in module.exercises:
+                if item.for_me and item.status in (Status.NOT_STARTED, Status.IN_PROGRESS):
+                    return item
+        return None
+
+    def waiting_on_partner(self) -> list[ExerciseProgress]:
+        return [e for m in self.modules if m.unlocked for e in m.exercises if e.status == Status.WAITING]
+
+    def in_progress_for_me(self) -> list[ExerciseProgress]:
+        return [e for m in self.modules if m.unlocked for e in m.exercises if e.for_me and e.status == Status.IN_PROGRESS]
+
+
+def _paired_status(exercise, me, partner, roles, run, responses) -> Status:
+    if run is None:
+        return Status.NOT_STARTED
+    if run.revealed_at is not None:
+        return Status.COMPLETE
+    mine = responses.get((run.pk, me.pk))
+    if not fits(exercise.audience, roles.get(me.pk)):
+        return Status.WAITING  # my partner's exercise
+    if mine is not None and mine.submitted_at is not None:
+        return Status.WAITING
+    started = mine is not None or (partner is not None and (run.pk, partner.pk) in responses)
+    return Status.IN_PROGRESS if started else Status.NOT_STARTED
+
+
+def progress_for(*, couple: Couple, user: User) -> CoupleProgress:
+    partner = couple.partner_of(user)
+    roles = roles_by_user(couple)
+    modules = list(Module.objects.published())
+    exercises = list(Exercise.objects.published().order_by("module__order", "order", "pk"))
+    unlocked_ids = set(ModuleUnlock.objects.filter(couple=couple).values_list("module_id", flat=True))
+
+    runs = {}
+    aftermath_started, aftermath_revealed = set(), set()
+    for run in Run.objects.filter(couple=couple).only("id", "exercise_id", "incident_id", "revealed_at"):
+        if run.incident_id:
+            aftermath_started.add(run.exercise_id)
+            if run.revealed_at:
+                aftermath_revealed.add(run.exercise_id)
+        else:
+            runs[run.exercise_id] = run
+    responses = {
+        (r.run_id, r.user_id): r
+        for r in Response.objects.filter(run__couple=couple, run__incident__isnull=True).only(
+            "run_id", "user_id", "submitted_at"
+        )
+    }
+    statement = StatementResponse.objects.filter(statement__couple=couple).aggregate(
+        any=Count("pk"), heard=Count("pk", filter=Q(heard_enough=True))
+    )
+    has_statement = couple.statements.exists()
+    questions = Question.objects.filter(couple=couple).aggregate(
+        any=Count("pk", distinct=True), answered=Count("pk", filter=Q(answers__isnull=False), distinct=True)
+    )
+    kept_confirmed = AgreementCheck.objects.filter(
+        agreement__couple=couple, kept=True, confirmed_at__isnull=False
+    ).exists()
+    has_agreement = couple.agreements.exists()
+    ritual_done = RitualDone.objects.filter(ritual__couple=couple).exists()
+    has_ritual = couple.rituals.exists()
+    senders = set(Appreciation.objects.filter(couple=couple).values_list("sender_id", flat=True).distinct())
+
+    def status_of(exercise: Exercise) -> Status:
+        kind = exercise.kind
+        if kind in PAIRED_KINDS and kind != Kind.AFTERMATH:
+            return _paired_status(exercise, user, partner, roles, runs.get(exercise.pk), responses)
+        if kind == Kind.AFTERMATH:
+            if exercise.pk in aftermath_revealed:
+                return Status.COMPLETE
+            return Status.IN_PROGRESS if exercise.pk in aftermath_started else Status.NOT_STARTED
+        if kind == Kind.ACCOUNTABILITY:
+            if statement["heard"]:
+                return Status.COMPLETE
+            if not has_statement:
+                return Status.NOT_STARTED if fits(Audience.CAUSED, roles.get(user.pk)) else Status.WAITING
+            return Status.IN_PROGRESS
+        if kind == Kind.QUESTIONS_LOG:
+            if questions["answered"]:
+                return Status.COMPLETE
+            return Status.IN_PROGRESS if questions["any"] else Status.NOT_STARTED
+        if kind == Kind.AGREEMENTS:
+            if kept_confirmed:
+                return Status.COMPLETE
+            return Status.IN_PROGRESS if has_agreement else Status.NOT_STARTED
+        if kind == Kind.RITUALS:
+            if ritual_done:
+                return Status.COMPLETE
+            return Status.IN_PROGRESS if has_ritual else Status.NOT_STARTED
+        if kind == Kind.APPRECIATIONS:
+            everyone = {user.pk} | ({partner.pk} if partner else set())
+            if everyone <= senders:
+                return Status.COMPLETE
+            if user.pk in senders:
+                return Status.WAITING
+            return Status.IN_PROGRESS if senders else Status.NOT_STARTED
+        return Status.NOT_STARTED
+
+    partners = [user] + ([partner] if partner else [])
+    grouped: dict[int, list[ExerciseProgress]] = defaultdict(list)
+    for exercise in exercises:
+        grouped[exercise.module_id].append(
+            ExerciseProgress(
+                exercise=exercise,
+                status=status_of(exercise),
+                for_me=fits(exercise.audience, roles.get(user.pk)),
+                applies=any(fits(exercise.audience, roles.get(p.pk)) for p in partners),
+            )
+        )
+
+    result, previous_done = [], True
+    for module in modules:
+        items = grouped.get(module.pk, [])
+        done = bool(items) and all(i.status == Status.COMPLETE for i in items if i.exercise.required and i.applies)
+        unlocked = module.unlock_rule == Module.Unlock.OPEN or module.pk in unlocked_ids or previous_done
+        result.append(ModuleProgress(module=module, exercises=items, unlocked=unlocked, done=done))
+        previous_done = done
+    return CoupleProgress(modules=result)

@@ -1,0 +1,242 @@
+"""The curriculum overview and the step-by-step exercises (paired reflection, inner world, aftermath)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.scoping import couple_object_or_404, couple_required
+from exercises.forms import STALE_MESSAGE, StepsForm, step_field_name
+from exercises.forms_paired import IncidentForm, JointNoteForm, revise_form
+from exercises.models import Exercise, Run, Step
+from exercises.models.choices import Kind
+from exercises.progress import progress_for
+from exercises.selectors.paired import run_view
+from exercises.services import paired
+
+# Kinds with a page of their own, reached from the curriculum by kind.
+FLOW_PAGES = {
+    Kind.ACCOUNTABILITY: "exercises:accountability",
+    Kind.QUESTIONS_LOG: "exercises:questions",
+    Kind.AGREEMENTS: "exercises:agreements",
+    Kind.RITUALS: "exercises:rituals",
+    Kind.APPRECIATIONS: "exercises:appreciations",
+}
+
+
+@couple_required
+def index(request: HttpRequest, couple) -> HttpResponse:
+    progress = progress_for(couple=couple, user=request.user)
+    return render(request, "exercises/index.html", {"couple": couple, "progress": progress})
+
+
+def _unlocked_exercise(request: HttpRequest, couple, slug: str):
+    exercise = get_object_or_404(Exercise.objects.published().select_related("module"), slug=slug)
+    progress = progress_for(couple=couple, user=request.user)
+    return exercise, progress
+
+
+@couple_required
+def detail(request: HttpRequest, slug: str, couple) -> HttpResponse:
+    exercise, progress = _unlocked_exercise(request, couple, slug)
+    if not progress.is_unlocked(exercise):
+        return render(request, "exercises/locked.html", {"exercise": exercise, "progress": progress})
+    if exercise.kind in FLOW_PAGES:
+        return redirect(FLOW_PAGES[exercise.kind])
+    if exercise.kind == Kind.AFTERMATH:
+        return _incidents(request, couple, exercise)
+    run = paired.run_get_or_create(couple=couple, exercise=exercise)
+    return _run_page(request, couple, run, progress)
+
+
+def _incidents(request: HttpRequest, couple, exercise) -> HttpResponse:
+    form = IncidentForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        run = paired.incident_create(couple=couple, user=request.user, exercise=exercise, **form.cleaned_data)
+        return redirect("exercises:incident", pk=run.incident_id)
+    runs = (
+        Run.objects.filter(couple=couple, exercise=exercise, incident__isnull=False)
+        .select_related("incident")
+        .order_by("-incident__created_at")
+    )
+    return render(
+        request,
+        "exercises/aftermath_list.html",
+        {"exercise": exercise, "form": form, "runs": runs},
+        status=400 if form.errors else 200,
+    )
+
+
+def _incident_run(request: HttpRequest, pk: int) -> Run:
+    incident = couple_object_or_404(request, Run.objects.select_related("incident", "exercise", "couple"), incident_id=pk)
+    return incident
+
+
+@couple_required
+def incident(request: HttpRequest, pk: int, couple) -> HttpResponse:
+    run = _incident_run(request, pk)
+    return _run_page(request, couple, run, progress_for(couple=couple, user=request.user))
+
+
+def _run_page(request: HttpRequest, couple, run: Run, progress) -> HttpResponse:
+    exercise = run.exercise
+    steps = list(exercise.steps.all())
+    view = run_view(run=run, viewer=request.user)
+    mine = view.mine
+    context = {
+        "couple": couple,
+        "exercise": exercise,
+        "run": run,
+        "view": view,
+        "partner": couple.partner_of(request.user),
+        "progress_item": progress.by_exercise.get(exercise.pk),
+        "i_take_part": request.user in paired.participants(run),
+    }
+    if (mine is not None and mine.is_submitted) or not context["i_take_part"]:
+        if run.revealed_at and exercise.kind == Kind.AFTERMATH:
+            context["note_form"] = JointNoteForm(initial={"text": run.joint_note})
+        # Someone who is not part of this exercise (or already submitted) cannot write to it.
+        forbidden = request.method == "POST" and not context["i_take_part"]
+        return render(request, "exercises/run.html", context, status=403 if forbidden else 200)
+
+    status = 200
+    if request.method == "POST":
+        form = StepsForm(request.POST, steps=steps, version=exercise.version)
+        if form.is_valid():
+            try:
+                paired.response_submit(
+                    run=run, user=request.user, answers=form.answers(), visibility=form.cleaned_data["visibility"]
+                )
+            except paired.ExerciseError as error:
+                messages.info(request, str(error))
+            else:
+                run.refresh_from_db()
+                messages.success(
+                    request,
+                    "Your answers are in. You'll see each other's side by side now."
+                    if run.revealed_at
+                    else "Your answers are in, and stay private until your partner has finished too.",
+                )
+            return redirect(request.path)
+        status = 400
+        if form.is_stale:
+            # Keep every word, show today's questions, and let the next save go through.
+            data = request.POST.copy()
+            data["version"] = exercise.version
+            form = StepsForm(data, steps=steps, version=exercise.version)
+            form.is_valid()
+            form.add_error(None, STALE_MESSAGE)
+    else:
+        initial = {"visibility": mine.visibility} if mine else {}
+        if mine is not None:
+            for answer in mine.answers.all():
+                if answer.step_id:
+                    initial[f"step_{answer.step_id}"] = answer.value
+                    initial[f"step_{answer.step_id}_guess"] = answer.guess
+        form = StepsForm(initial=initial, steps=steps, version=exercise.version)
+    context["form"] = form
+    context["autosave_url"] = _autosave_url(run)
+    return render(request, "exercises/run.html", context, status=status)
+
+
+def _autosave_url(run: Run) -> str:
+    if run.incident_id:
+        return reverse("exercises:incident_autosave", args=[run.incident_id])
+    return reverse("exercises:autosave", args=[run.exercise.slug])
+
+
+def _autosave(request: HttpRequest, run: Run) -> HttpResponse:
+    form = StepsForm(request.POST, steps=list(run.exercise.steps.all()), version=run.exercise.version, draft=True)
+    if not form.is_valid():
+        # Over-long text and the like: say so quietly, keep the words in the browser and the last good draft here.
+        return render(request, "exercises/includes/autosave_status.html", {"error": True}, status=400)
+    response = paired.draft_save(
+        run=run, user=request.user, answers=form.answers(), visibility=form.cleaned_data.get("visibility")
+    )
+    return render(request, "exercises/includes/autosave_status.html", {"response": response})
+
+
+@couple_required
+@require_POST
+def autosave(request: HttpRequest, slug: str, couple) -> HttpResponse:
+    exercise = get_object_or_404(Exercise.objects.published(), slug=slug)
+    if not progress_for(couple=couple, user=request.user).is_unlocked(exercise) or not exercise.is_paired:
+        raise Http404
+    return _autosave(request, paired.run_get_or_create(couple=couple, exercise=exercise))
+
+
+@couple_required
+@require_POST
+def incident_autosave(request: HttpRequest, pk: int, couple) -> HttpResponse:
+    return _autosave(request, _incident_run(request, pk))
+
+
+def _revise(request: HttpRequest, run: Run, step_id: int) -> HttpResponse:
+    step = get_object_or_404(Step, pk=step_id, exercise=run.exercise)
+    view = run_view(run=run, viewer=request.user)
+    if not view.revealed or view.mine is None:
+        raise Http404
+    current = next((s.my_current for s in view.steps if s.step and s.step.pk == step.pk), None)
+    initial = {}
+    if current is not None:
+        initial = {step_field_name(step): current.value, step_field_name(step, guess=True): current.guess}
+    form = revise_form(step, data=request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        value, guess = form.answers()[step.pk]
+        paired.answer_revise(run=run, user=request.user, step=step, value=value, guess=guess)
+        messages.success(request, "Saved as a new version. Your earlier answer stays in the history.")
+        return redirect(_run_url(run))
+    return render(
+        request,
+        "exercises/revise.html",
+        {"run": run, "step": step, "form": form, "back": _run_url(run)},
+        status=400 if form.errors else 200,
+    )
+
+
+def _run_url(run: Run) -> str:
+    if run.incident_id:
+        return reverse("exercises:incident", args=[run.incident_id])
+    return reverse("exercises:detail", args=[run.exercise.slug])
+
+
+@couple_required
+def revise(request: HttpRequest, slug: str, step_id: int, couple) -> HttpResponse:
+    exercise = get_object_or_404(Exercise.objects.published(), slug=slug)
+    run = couple_object_or_404(request, Run.objects.select_related("exercise"), exercise=exercise, incident__isnull=True)
+    return _revise(request, run, step_id)
+
+
+@couple_required
+def incident_revise(request: HttpRequest, pk: int, step_id: int, couple) -> HttpResponse:
+    return _revise(request, _incident_run(request, pk), step_id)
+
+
+@couple_required
+@require_POST
+def incident_note(request: HttpRequest, pk: int, couple) -> HttpResponse:
+    run = _incident_run(request, pk)
+    form = JointNoteForm(request.POST)
+    if form.is_valid():
+        try:
+            paired.joint_note_save(run=run, user=request.user, text=form.cleaned_data["text"])
+        except paired.ExerciseError as error:
+            messages.info(request, str(error))
+        else:
+            messages.success(request, "Your note for next time is saved.")
+        return redirect(_run_url(run))
+    progress = progress_for(couple=couple, user=request.user)
+    context = {
+        "couple": couple,
+        "exercise": run.exercise,
+        "run": run,
+        "view": run_view(run=run, viewer=request.user),
+        "partner": couple.partner_of(request.user),
+        "progress_item": progress.by_exercise.get(run.exercise_id),
+        "note_form": form,
+        "i_take_part": True,
+    }
+    return render(request, "exercises/run.html", context, status=400)
