@@ -21,6 +21,7 @@ $(STAMP): requirements.txt
 setup: $(STAMP)
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py collectstatic --no-input --verbosity 0
+	$(PY) manage.py load_curriculum
 	$(PY) manage.py seed_demo
 
 # The web server, a Celery worker and beat in one terminal; Ctrl-C stops all three.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.html import escape
 
 from accounts.forms import ScaleWidget
 from exercises.models import Step
@@ -18,7 +19,8 @@ SHORT_TEXT_LIMIT = 300
 
 def _field_for(step: Step, *, guess: bool = False) -> forms.Field:
     label = "Your guess of your partner's answer" if guess else step.prompt
-    common = {"label": label, "required": step.required and not guess, "help_text": "" if guess else step.help_text}
+    # Help text is rendered unescaped (Django's convention for developer-written help), so staff text is escaped here.
+    common = {"label": label, "required": step.required and not guess, "help_text": "" if guess else escape(step.help_text)}
     options = [(c, c) for c in step.choices]
     match step.answer_type:
         case AnswerType.LONG_TEXT:

@@ -61,6 +61,15 @@ def outsider(db):
     return UserFactory(verified=True, email="outsider@example.test", display_name="Olive", time_zone="America/Chicago")
 
 
+# --- Speed ---------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Real hashing costs ~100 ms a user; tests make hundreds of users. Login still checks passwords."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 # --- Cache --------------------------------------------------------------------
 
 

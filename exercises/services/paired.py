@@ -127,6 +127,7 @@ def answer_revise(*, run: Run, user: User, step: Step, value, guess=None) -> Ans
 
 @transaction.atomic
 def joint_note_save(*, run: Run, user: User, text: str) -> Run:
+    run = Run.objects.select_for_update().get(pk=run.pk)
     if run.revealed_at is None:
         raise ExerciseError("The shared note opens once you have both answered.")
     run.joint_note = text.strip()

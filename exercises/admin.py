@@ -1,0 +1,330 @@
+"""Staff edit the curriculum here: modules, exercises and their steps.
+
+Partners' writing (runs, responses, answers and every flow model: statements,
+questions, agreements, rituals, appreciations) is deliberately not registered:
+staff never see it. Only the content and the record of modules opened early are.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import escape, format_html
+
+from exercises.content_io import step_choice_problems
+from exercises.forms import StepsForm
+from exercises.models import Answer, Exercise, Module, ModuleUnlock, Step
+from exercises.models.choices import AnswerType
+from exercises.models.content import STAGE_CHOICES
+
+# Slugs are how import_content and load_curriculum recognise a module or exercise:
+# renaming one would make the next import create a duplicate, so they are fixed once saved.
+SLUG_HELP = "Fixed once saved: imports recognise content by its slug."
+
+
+# --- Modules ------------------------------------------------------------------------
+
+
+class ModuleAdminForm(forms.ModelForm):
+    stages = forms.MultipleChoiceField(
+        choices=STAGE_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="The stages of repair this module covers.",
+    )
+
+    class Meta:
+        model = Module
+        fields = ["title", "slug", "order", "stages", "summary", "unlock_rule", "published"]
+
+    def clean_stages(self) -> list[str]:
+        chosen = set(self.cleaned_data["stages"])
+        return [key for key, _ in STAGE_CHOICES if key in chosen]  # always in the order of the stages
+
+
+class ExerciseInline(admin.TabularInline):
+    """Quick edits of a module's exercises; a new exercise is written on its own page (it needs an introduction)."""
+
+    model = Exercise
+    fields = ["title", "order", "kind", "audience", "status", "required"]
+    ordering = ["order", "pk"]
+    extra = 0
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Module)
+class ModuleAdmin(admin.ModelAdmin):
+    form = ModuleAdminForm
+    list_display = ["title", "slug", "order", "stage_list", "unlock_rule", "published", "exercise_count"]
+    list_filter = ["published", "unlock_rule"]
+    search_fields = ["title", "summary"]
+    ordering = ["order", "pk"]
+    fields = ["title", "slug", "order", "stages", "summary", "unlock_rule", "published"]
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [ExerciseInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["slug"] if obj else []
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {} if obj else self.prepopulated_fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None and "slug" in form.base_fields:
+            form.base_fields["slug"].help_text = SLUG_HELP
+        return form
+
+    @admin.display(description="Stages")
+    def stage_list(self, module: Module) -> str:
+        return ", ".join(module.stage_names())
+
+    @admin.display(description="Exercises", ordering="exercise_total")
+    def exercise_count(self, module: Module) -> int:
+        return module.exercise_total
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(exercise_total=Count("exercises"))
+
+
+# --- Steps ---------------------------------------------------------------------------
+
+
+class ChoiceLinesField(forms.CharField):
+    """A JSON list of options, edited as one option per line."""
+
+    widget = forms.Textarea(attrs={"rows": 3, "cols": 30})
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return "\n".join(str(item) for item in value)
+        return value
+
+    def to_python(self, value) -> list[str]:
+        if isinstance(value, list):
+            return value
+        text = super().to_python(value) or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class StepAdminForm(forms.ModelForm):
+    choices = ChoiceLinesField(
+        required=False,
+        help_text="One option per line. Single choice, multiple choice and checklist steps need at least two; "
+        "other steps have none.",
+    )
+
+    class Meta:
+        model = Step
+        fields = ["order", "prompt", "help_text", "answer_type", "choices", "required", "ask_guess"]
+        widgets = {"prompt": forms.Textarea(attrs={"rows": 3, "cols": 50})}
+
+    def clean(self):
+        cleaned = super().clean()
+        answer_type = cleaned.get("answer_type")
+        if answer_type is None:
+            return cleaned
+        for message in step_choice_problems(answer_type, cleaned.get("choices") or []):
+            self.add_error("choices", message)
+        if cleaned.get("ask_guess") and answer_type == AnswerType.INSTRUCTION:
+            self.add_error("ask_guess", "An instruction takes no answer, so there is nothing to guess.")
+        step = self.instance
+        if step.pk and "answer_type" in self.changed_data and Answer.objects.filter(step=step).exists():
+            # Stored answers have the old shape (a list of options, a date...); read as the new type they'd break.
+            self.add_error(
+                "answer_type",
+                "Couples have already answered this step, so its answer type can't change. "
+                "Add a new step with the new type and delete this one; their answers are kept.",
+            )
+        return cleaned
+
+
+class StepInlineFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        seen: set[int] = set()
+        for form in self.forms:
+            if not form.has_changed() and not form.instance.pk:
+                continue
+            if self.can_delete and self._should_delete_form(form):
+                continue
+            order = form.cleaned_data.get("order")
+            if order is None:
+                continue
+            if order in seen:
+                raise forms.ValidationError(
+                    f"Two steps have order {order}. Give each step its own number: "
+                    "steps are shown in this order and imports match them by it."
+                )
+            seen.add(order)
+
+
+class StepInline(admin.StackedInline):
+    model = Step
+    form = StepAdminForm
+    formset = StepInlineFormSet
+    fields = [("order", "answer_type", "required", "ask_guess"), "prompt", "help_text", "choices"]
+    ordering = ["order", "pk"]
+    extra = 0
+
+
+# --- Exercises -----------------------------------------------------------------------
+
+
+@admin.register(Exercise)
+class ExerciseAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "module",
+        "kind",
+        "audience",
+        "status",
+        "required",
+        "estimated_minutes",
+        "preview_link",
+    ]
+    list_filter = ["module", "kind", "audience", "status"]
+    list_select_related = ["module"]
+    search_fields = ["title", "introduction", "steps__prompt"]
+    ordering = ["module__order", "order", "pk"]
+    prepopulated_fields = {"slug": ["title"]}
+    fieldsets = [
+        (None, {"fields": ["module", "title", "slug", "order", ("kind", "audience")]}),
+        (
+            "What partners see",
+            {"fields": ["introduction", ("estimated_minutes", "required"), "status"]},
+        ),
+        ("Record", {"fields": ["version", "updated_at", "preview_link"]}),
+    ]
+    readonly_fields = ["version", "updated_at", "preview_link"]
+    inlines = [StepInline]
+    actions = ["publish", "unpublish"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "slug"] if obj else self.readonly_fields
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {} if obj else self.prepopulated_fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None and "slug" in form.base_fields:
+            form.base_fields["slug"].help_text = SLUG_HELP
+        return form
+
+    def get_urls(self):
+        # Before the default URLs: their "<path:object_id>/" would otherwise swallow ".../preview/".
+        preview = path(
+            "<path:object_id>/preview/",
+            self.admin_site.admin_view(self.preview_view),
+            name=f"{self.opts.app_label}_{self.opts.model_name}_preview",
+        )
+        return [preview, *super().get_urls()]
+
+    @admin.display(description="Preview")
+    def preview_link(self, exercise: Exercise) -> str:
+        if exercise.pk is None:
+            return "Save first to preview."
+        url = reverse(f"{self.admin_site.name}:exercises_exercise_preview", args=[exercise.pk])
+        return format_html('<a href="{}">Preview as a partner sees it</a>', url)
+
+    def preview_view(self, request, object_id: str):
+        """The exercise as a partner will see it: introduction and steps, built by the partner-facing form."""
+        exercise = self.get_object(request, unquote(object_id))
+        if exercise is None:
+            raise Http404("No such exercise.")
+        if not self.has_view_or_change_permission(request, exercise):
+            raise PermissionDenied
+        form = StepsForm(steps=list(exercise.steps.all()), version=exercise.version)
+        for form_field in form.fields.values():
+            form_field.disabled = True  # a preview: nothing to fill in or submit
+            # The site-wide field template prints help text as markup (it was meant for our own
+            # forms' HTML); a step's help text is staff-typed plain text, so escape it here.
+            form_field.help_text = escape(form_field.help_text)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Preview: {exercise.title}",
+            "subtitle": None,
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "original": exercise,
+            "exercise": exercise,
+            "form": form,
+            "has_view_permission": True,
+            "has_change_permission": self.has_change_permission(request, exercise),
+            "kind_label": exercise.get_kind_display(),
+            "audience_label": exercise.get_audience_display(),
+            "is_published": exercise.status == Exercise.Status.PUBLISHED and exercise.module.published,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/exercises/preview.html", context)
+
+    @admin.action(description="Publish selected exercises", permissions=["change"])
+    def publish(self, request, queryset):
+        self._set_status(request, queryset, Exercise.Status.PUBLISHED)
+
+    @admin.action(description="Unpublish selected exercises (back to draft)", permissions=["change"])
+    def unpublish(self, request, queryset):
+        self._set_status(request, queryset, Exercise.Status.DRAFT)
+
+    def _set_status(self, request, queryset, status: str) -> None:
+        # A bulk UPDATE on purpose: the status decides who sees an exercise, not what its form asks,
+        # so the version (which marks partners' open forms as stale) is left alone.
+        label = Exercise.Status(status).label.lower()
+        total = queryset.count()
+        changed = queryset.exclude(status=status).update(status=status, updated_at=timezone.now())
+        noun = "exercise" if changed == 1 else "exercises"
+        message = f"{changed} {noun} set to {label}."
+        if total - changed:
+            message += f" {total - changed} already {'was' if total - changed == 1 else 'were'} {label}."
+        self.message_user(request, message, messages.SUCCESS)
+        if status == Exercise.Status.PUBLISHED:
+            hidden = queryset.filter(module__published=False).count()
+            if hidden:
+                self.message_user(
+                    request,
+                    f"{hidden} of them {'is' if hidden == 1 else 'are'} in an unpublished module, "
+                    "so partners won't see them until the module is published.",
+                    messages.WARNING,
+                )
+            empty = queryset.filter(steps__isnull=True).count()
+            if empty:
+                self.message_user(
+                    request,
+                    f"{empty} of them {'has' if empty == 1 else 'have'} no steps yet.",
+                    messages.WARNING,
+                )
+
+
+# --- Modules opened early -------------------------------------------------------------
+
+
+@admin.register(ModuleUnlock)
+class ModuleUnlockAdmin(admin.ModelAdmin):
+    """Read-only: unlocks are granted in the app (by a therapist), never typed in here."""
+
+    list_display = ["module", "couple", "unlocked_by", "created_at"]
+    list_filter = ["module"]
+    list_select_related = ["module", "couple", "unlocked_by"]
+    fields = ["module", "couple", "unlocked_by", "created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

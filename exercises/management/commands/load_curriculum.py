@@ -1,0 +1,28 @@
+"""Install the curriculum shipped with the app (exercises/curriculum/curriculum.json). Safe to run again."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from exercises.content_io import CURRICULUM_PATH, CurriculumError, load_shipped_curriculum
+
+from .import_content import apply_curriculum
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the default modules, exercises and steps that are missing. Content that staff have edited "
+        "(anything that differs from the shipped file) is left alone unless --force."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force", action="store_true", help="Overwrite edited modules and exercises with the shipped text."
+        )
+        parser.add_argument("--dry-run", action="store_true", help="Report what would change, save nothing.")
+
+    def handle(self, *args, force: bool, dry_run: bool, **options):
+        self.verbosity = options["verbosity"]
+        try:
+            data = load_shipped_curriculum()
+        except CurriculumError as exc:
+            raise CommandError(str(exc)) from None
+        apply_curriculum(self, data, force=force, dry_run=dry_run, source=str(CURRICULUM_PATH))
