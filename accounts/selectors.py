@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from accounts.models import Couple, CoupleEvent, OnboardingResponse, SafetyCheck, User
-from exercises.stages import STAGES
+from exercises.progress import progress_for
 
 
 def dashboard_for(*, couple: Couple, user: User) -> dict:
@@ -22,10 +22,19 @@ def dashboard_for(*, couple: Couple, user: User) -> dict:
     if partner is not None and not partner_onboarded:
         waiting_for_partner.append("Their onboarding answers")
 
+    progress = progress_for(couple=couple, user=user)
+    for item in progress.in_progress_for_me():
+        waiting_for_me.append((item.exercise.title, item.exercise))
+    for item in progress.waiting_on_partner():
+        waiting_for_partner.append(item.exercise.title)
+
+    upcoming = progress.next_for()
     if not i_onboarded:
         next_step = ("Tell us what happened, privately", "couple:onboarding")
-    elif partner is None:
+    elif partner is None and not upcoming:
         next_step = ("Invite your partner", None)
+    elif upcoming:
+        next_step = (f"Next: {upcoming.exercise.title}", upcoming.exercise)
     elif partner_onboarded:
         next_step = ("See your shared picture", "couple:together")
     else:
@@ -39,8 +48,8 @@ def dashboard_for(*, couple: Couple, user: User) -> dict:
     return {
         "couple": couple,
         "partner": partner,
-        "stages": STAGES,
-        "current_stage": STAGES[0],
+        "progress": progress,
+        "journey": progress.stage_states(),
         "waiting_for_me": waiting_for_me,
         "waiting_for_partner": waiting_for_partner,
         "partner_events": partner_events,
