@@ -1,4 +1,14 @@
 from .content import Exercise, Module, Step
+from .daily import (
+    AppreciationStarter,
+    CheckIn,
+    CoupleQuietWindow,
+    Delivery,
+    Notification,
+    PromptCopy,
+    PromptKind,
+    PromptPreference,
+)
 from .flows import (
     Agreement,
     AgreementCheck,
@@ -12,9 +22,17 @@ from .flows import (
     StatementResponse,
 )
 from .paired import Answer, Response, Run
-from .progress import ModuleUnlock
+from .progress import ModuleUnlock, Recommendation
 
 __all__ = [
+    "AppreciationStarter",
+    "CheckIn",
+    "CoupleQuietWindow",
+    "Delivery",
+    "Notification",
+    "PromptCopy",
+    "PromptKind",
+    "PromptPreference",
     "Agreement",
     "AgreementCheck",
     "Answer",
@@ -24,6 +42,7 @@ __all__ = [
     "Module",
     "ModuleUnlock",
     "Question",
+    "Recommendation",
     "QuestionAnswer",
     "Response",
     "Ritual",

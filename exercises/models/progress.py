@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from accounts.models import Couple
 
-from .content import Module
+from .content import Exercise, Module
 
 
 class ModuleUnlock(models.Model):
@@ -20,3 +20,20 @@ class ModuleUnlock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.module} unlocked for {self.couple}"
+
+
+class Recommendation(models.Model):
+    """A therapist suggests an exercise; it shows on the couple's dashboard until done or dismissed."""
+
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="recommendations")
+    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="+")
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.exercise} recommended to {self.couple}"

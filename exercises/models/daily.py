@@ -1,0 +1,184 @@
+"""The daily rhythm: check-ins, prompt preferences, deliveries (the exactly-once ledger) and in-app notifications."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Couple
+
+USER = settings.AUTH_USER_MODEL
+RATING = [MinValueValidator(0), MaxValueValidator(10)]
+
+
+class PromptKind(models.TextChoices):
+    CHECKIN = "checkin", "Daily check-in"
+    APPRECIATION = "appreciation", "Appreciation prompt"
+    WEEKLY_SUMMARY = "weekly_summary", "Weekly summary"
+
+
+class PromptPreference(models.Model):
+    """When and how a person wants their prompts. Times are wall-clock times in the person's own time zone."""
+
+    user = models.OneToOneField(USER, on_delete=models.CASCADE, related_name="prompt_preference")
+    checkin_enabled = models.BooleanField("daily check-in", default=True)
+    checkin_time = models.TimeField("check-in time", default=dt.time(8, 0))
+    appreciation_enabled = models.BooleanField("appreciation prompt", default=True)
+    appreciation_time = models.TimeField("appreciation time", default=dt.time(19, 0))
+    weekly_summary_enabled = models.BooleanField("weekly summary", default=True)
+    email_enabled = models.BooleanField("by email", default=True)
+    inapp_enabled = models.BooleanField("in the app", default=True)
+    paused_until = models.DateField("pause until", null=True, blank=True)
+    # Set by the one-click unsubscribe link: no more prompt emails (in-app continues).
+    email_unsubscribed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Prompt preferences of user #{self.user_id}"
+
+
+class CoupleQuietWindow(models.Model):
+    """A couple-wide quiet time (each partner's own local wall-clock), shown to both partners."""
+
+    couple = models.OneToOneField(Couple, on_delete=models.CASCADE, related_name="quiet_window")
+    starts = models.TimeField()
+    ends = models.TimeField()
+    set_by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Quiet {self.starts:%H:%M}–{self.ends:%H:%M}"
+
+    def contains(self, local_time: dt.time) -> bool:
+        if self.starts <= self.ends:
+            return self.starts <= local_time < self.ends
+        return local_time >= self.starts or local_time < self.ends  # spans midnight
+
+
+class CheckIn(models.Model):
+    class Mood(models.TextChoices):
+        CALM = "calm", "Calm"
+        HOPEFUL = "hopeful", "Hopeful"
+        TENDER = "tender", "Tender"
+        TIRED = "tired", "Tired"
+        ANXIOUS = "anxious", "Anxious"
+        SAD = "sad", "Sad"
+        ANGRY = "angry", "Angry"
+        NUMB = "numb", "Numb"
+
+    class Share(models.TextChoices):
+        RATINGS = "ratings", "Only my ratings"
+        EVERYTHING = "everything", "Everything"
+        NOTHING = "nothing", "Nothing: keep it to myself"
+
+    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="checkins")
+    couple = models.ForeignKey(Couple, on_delete=models.SET_NULL, null=True, blank=True, related_name="checkins")
+    local_date = models.DateField()
+    mood = models.CharField(max_length=10, choices=Mood.choices)
+    safety = models.PositiveSmallIntegerField(validators=RATING)
+    trust = models.PositiveSmallIntegerField(validators=RATING)
+    need = models.CharField("one thing I need today", max_length=500, blank=True)
+    share = models.CharField(max_length=10, choices=Share.choices, default=Share.RATINGS)
+    therapist_visible = models.BooleanField(default=True, help_text="Ratings may reach a consented therapist's trends.")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-local_date"]
+        constraints = [models.UniqueConstraint(fields=["user", "local_date"], name="checkin_once_per_local_day")]
+        indexes = [models.Index(fields=["couple", "local_date"])]
+
+    def __str__(self) -> str:
+        return f"Check-in of user #{self.user_id} on {self.local_date}"
+
+
+class AppreciationStarter(models.Model):
+    """Starter ideas shown with the appreciation prompt; edited by staff."""
+
+    kind = models.CharField(max_length=20, choices=[
+        ("daily_positive", "Something good today"),
+        ("effort", "An effort I noticed"),
+        ("admiration", "Something I admire in you"),
+    ])
+    text = models.CharField(max_length=200)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["kind", "pk"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class PromptCopy(models.Model):
+    """The words of each prompt, edited by staff. Templates fill in the rest (links, unsubscribe)."""
+
+    kind = models.CharField(max_length=20, choices=PromptKind.choices, unique=True)
+    subject = models.CharField(max_length=120)
+    body = models.TextField(help_text="Plain text, a few short sentences.")
+
+    class Meta:
+        verbose_name_plural = "prompt copy"
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+
+class Delivery(models.Model):
+    """One prompt for one person, kind and local day: the idempotency key of the whole pipeline.
+
+    A row is created (claimed) by the scheduler inside a transaction; the unique
+    constraint makes a second tick, a second scheduler or a retry a no-op.
+    Workers move it to sent/failed; the reconciler re-queues rows left in
+    ``claimed`` or ``queued`` for too long.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed permanently"
+        SKIPPED = "skipped", "Skipped"
+
+    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="deliveries")
+    kind = models.CharField(max_length=20, choices=PromptKind.choices)
+    local_date = models.DateField()
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    queued_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    message_id = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "local_date"], name="delivery_once_per_user_kind_day")
+        ]
+        indexes = [
+            models.Index(fields=["status", "queued_at"], condition=Q(status__in=["queued", "sending"]), name="delivery_unfinished"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for user #{self.user_id} on {self.local_date}"
+
+
+class Notification(models.Model):
+    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=30)
+    title = models.CharField(max_length=200)
+    body = models.CharField(max_length=500, blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.title
