@@ -1,0 +1,4 @@
+"""Therapist-side URLs (sign-up as a therapist, caseload, couple view)."""
+
+app_name = "therapist"
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""URLs of the daily rhythm: check-ins, prompt preferences, notifications, unsubscribe."""
+
+app_name = "daily"
+urlpatterns: list = []
