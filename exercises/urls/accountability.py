@@ -1,3 +1,10 @@
-"""URLs of the accountability flow (filled in with its views)."""
+"""URLs of the accountability flow, under /couple/exercises/accountability/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from exercises.views import accountability as views
+
+urlpatterns = [
+    path("", views.accountability, name="accountability"),
+    path("respond/", views.respond, name="accountability_respond"),
+]

@@ -1,3 +1,14 @@
-"""URLs of the agreements flow (filled in with its views)."""
+"""URLs of the agreements flow, under /couple/exercises/agreements/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from exercises.views import agreements as views
+
+urlpatterns = [
+    path("", views.agreements, name="agreements"),
+    path("<int:pk>/decide/", views.decide, name="agreement_decide"),
+    path("<int:pk>/change/", views.counter, name="agreement_counter"),
+    path("<int:pk>/end/", views.end, name="agreement_end"),
+    path("<int:pk>/log/", views.log, name="agreement_log"),
+    path("checks/<int:pk>/confirm/", views.confirm, name="agreement_confirm"),
+]

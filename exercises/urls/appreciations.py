@@ -1,3 +1,9 @@
-"""URLs of the appreciations flow (filled in with its views)."""
+"""URLs of the appreciations flow, under /couple/exercises/appreciations/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from exercises.views import appreciations as views
+
+urlpatterns = [
+    path("", views.appreciations, name="appreciations"),
+]

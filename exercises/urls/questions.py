@@ -1,3 +1,11 @@
-"""URLs of the questions flow (filled in with its views)."""
+"""URLs of the questions log, under /couple/exercises/questions/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from exercises.views import questions as views
+
+urlpatterns = [
+    path("", views.questions, name="questions"),
+    path("<int:pk>/answer/", views.answer, name="question_answer"),
+    path("<int:pk>/save-for-therapist/", views.save_for_therapist, name="question_save"),
+]

@@ -1,0 +1,1 @@
+"""Forms of the exercise kinds that are more than a list of steps, one module per kind."""

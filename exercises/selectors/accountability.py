@@ -1,0 +1,81 @@
+"""Reads of the accountability statement: where the couple stands, and the history of versions."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from accounts.models import Couple, User
+from exercises.models import Statement
+from exercises.models.choices import Visibility
+from exercises.roles import CAUSED, HURT, roles_by_user
+
+
+def _shared(couple: Couple):
+    return Statement.objects.filter(couple=couple).exclude(visibility=Visibility.PRIVATE)
+
+
+def statement_history(couple: Couple, user: User) -> list[Statement]:
+    """Every version ``user`` may read, oldest first, each with its response (``statement.response_or_none``).
+
+    The flow only writes shared versions; a private row (never created by the
+    app) would still be shown to its author alone.
+    """
+    rows = list(
+        Statement.objects.filter(couple=couple)
+        .filter(~Q(visibility=Visibility.PRIVATE) | Q(author=user))
+        .select_related("author", "response", "response__author")
+        .order_by("revision")
+    )
+    for row in rows:
+        row.response_or_none = getattr(row, "response", None)
+    return rows
+
+
+def _writer_rank(roles: set[str] | None) -> int:
+    """0: said they caused the hurt (only); 1: has not said yet; 2: said both; 3: said only hurt."""
+    if not roles:
+        return 1
+    if CAUSED not in roles:
+        return 3
+    return 2 if HURT in roles else 0
+
+
+def first_writers(couple: Couple, roles: dict[int, set[str]]) -> list[User]:
+    """Who may write the first version: partners on the side that caused the hurt, likeliest first.
+
+    A partner who has not said yet is not kept out (``exercises.roles.fits``).
+    """
+    ranked = sorted(couple.partners(), key=lambda p: _writer_rank(roles.get(p.pk)))
+    return [p for p in ranked if _writer_rank(roles.get(p.pk)) < 3]
+
+
+def accountability_state(couple: Couple) -> dict:
+    """Where the statement stands, for the page and the dashboard.
+
+    Keys: ``latest`` (the newest shared version or None), ``response`` (the
+    response to it or None), ``writer`` (who writes, once known), ``waiting_for``
+    (the partner whose turn it is, or None when nobody's is or it is unclear),
+    ``complete`` (the hurt partner feels heard enough to go on), ``roles``.
+    """
+    roles = roles_by_user(couple)
+    latest = _shared(couple).select_related("author", "response").order_by("-revision").first()
+    response = getattr(latest, "response", None) if latest else None
+    complete = bool(response and response.heard_enough)
+    writer = latest.author if latest else None
+    waiting_for = None
+    if latest is None:
+        candidates = first_writers(couple, roles)
+        ranks = [_writer_rank(roles.get(p.pk)) for p in candidates]
+        # Only a clear turn is announced: two partners who could equally write are not nagged.
+        if len(candidates) == 1 or (len(candidates) == 2 and ranks[0] < ranks[1]):
+            waiting_for = candidates[0]
+    elif not complete:
+        waiting_for = couple.partner_of(latest.author) if response is None else latest.author
+    return {
+        "latest": latest,
+        "response": response,
+        "writer": writer,
+        "waiting_for": waiting_for,
+        "complete": complete,
+        "roles": roles,
+    }

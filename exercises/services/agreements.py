@@ -1,0 +1,222 @@
+"""Agreements and boundaries (Attach: commitment to change).
+
+One partner proposes an agreement; the other accepts it, declines it or
+proposes a change. Accepted agreements are kept alive by small logs ("kept" or
+"missed") that the other partner confirms.
+
+Invariants:
+
+- An agreement's words are never edited. A change is a counter-proposal: a new
+  ``Agreement`` that ``replaces`` the original, whose status becomes
+  ``replaced``; the chain is the history.
+- Only the partner who did not propose answers a proposal, and only the partner
+  who did not log confirms a log (the database also forbids confirming your own).
+- In safety mode nothing here works as a way to watch the other partner: a log
+  can only say that the agreement was kept (each partner logs their own
+  keeping), and the categories most open to control — contact with others and
+  openness — are not offered for new proposals. Messages never say why.
+- Writes for one couple are serialised by a row lock (the couple for new
+  proposals, the agreement or log otherwise), so a double click or two tabs
+  change things once; repeating the same request is a harmless no-op.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Couple, User
+from exercises.models import Agreement, AgreementCheck
+
+Category = Agreement.Category
+Status = Agreement.Status
+
+# Offered only while the couple is not in safety mode.
+WATCHFUL_CATEGORIES = frozenset({Category.CONTACT.value, Category.OPENNESS.value})
+DOUBLE_SUBMIT_WINDOW = timedelta(minutes=1)
+TEXT_LIMIT = Agreement._meta.get_field("text").max_length
+NOTE_LIMIT = AgreementCheck._meta.get_field("note").max_length
+
+
+class AgreementError(Exception):
+    """A step of the agreements flow that cannot go ahead; ``str(error)`` is safe to show."""
+
+
+def local_today(user: User) -> date:
+    """Today's date where ``user`` lives (their chosen time zone)."""
+    try:
+        zone = zoneinfo.ZoneInfo(user.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    return timezone.localdate(timezone=zone)
+
+
+def category_choices(couple: Couple) -> list[tuple[str, str]]:
+    """The categories a new proposal may use in this couple."""
+    return [
+        (value, label)
+        for value, label in Category.choices
+        if couple.watch_features_enabled or value not in WATCHFUL_CATEGORIES
+    ]
+
+
+def _lock_couple(couple: Couple) -> None:
+    Couple.objects.select_for_update().filter(pk=couple.pk).first()
+
+
+def _clean_proposal(*, couple: Couple, user: User, category: str, text: str, review_on: date | None) -> str:
+    text = (text or "").strip()
+    if category not in dict(category_choices(couple)):
+        raise AgreementError("Please choose one of the categories listed.")
+    if not text:
+        raise AgreementError("Please write the agreement in a sentence or two.")
+    if len(text) > TEXT_LIMIT:
+        raise AgreementError(f"Please keep the agreement under {TEXT_LIMIT} characters.")
+    if review_on is not None and review_on < local_today(user):
+        raise AgreementError("A review date can't be in the past. Pick today or a later day, or leave it empty.")
+    return text
+
+
+@transaction.atomic
+def agreement_propose(*, couple: Couple, user: User, category: str, text: str, review_on: date | None) -> Agreement:
+    """Propose a new agreement. The same proposal sent again within a minute returns the first one."""
+    text = _clean_proposal(couple=couple, user=user, category=category, text=text, review_on=review_on)
+    _lock_couple(couple)
+    recent = Agreement.objects.filter(
+        couple=couple,
+        proposed_by=user,
+        status=Status.PROPOSED,
+        replaces__isnull=True,
+        category=category,
+        text=text,
+        created_at__gte=timezone.now() - DOUBLE_SUBMIT_WINDOW,
+    ).first()
+    if recent is not None:
+        return recent
+    return Agreement.objects.create(couple=couple, proposed_by=user, category=category, text=text, review_on=review_on)
+
+
+def _check_can_answer(agreement: Agreement, user: User) -> None:
+    if agreement.proposed_by_id == user.pk:
+        raise AgreementError("This is your own proposal, so it is your partner's to answer.")
+    if agreement.status != Status.PROPOSED:
+        raise AgreementError("This proposal has already been answered.")
+
+
+def _locked(agreement: Agreement) -> Agreement:
+    return Agreement.objects.select_for_update().select_related("couple").get(pk=agreement.pk)
+
+
+def can_answer(agreement: Agreement, user: User) -> bool:
+    return agreement.status == Status.PROPOSED and agreement.proposed_by_id != user.pk
+
+
+@transaction.atomic
+def agreement_decide(*, agreement: Agreement, user: User, accept: bool) -> Agreement:
+    """Accept or decline a proposal made by the other partner. Repeating the same answer is a no-op."""
+    agreement = _locked(agreement)
+    target = Status.ACCEPTED if accept else Status.DECLINED
+    if agreement.proposed_by_id != user.pk and agreement.status == target:
+        return agreement
+    _check_can_answer(agreement, user)
+    agreement.status = target
+    agreement.decided_at = timezone.now()
+    agreement.save(update_fields=["status", "decided_at"])
+    return agreement
+
+
+@transaction.atomic
+def agreement_counter(
+    *, agreement: Agreement, user: User, category: str, text: str, review_on: date | None
+) -> Agreement:
+    """Answer a proposal with a changed version of it.
+
+    The original keeps its words and becomes ``replaced``; the counter-proposal
+    is a new agreement that now waits for the first partner's answer. Sending
+    the same counter again returns the one already made.
+    """
+    original = _locked(agreement)
+    text = (text or "").strip()
+    existing = Agreement.objects.filter(replaces=original).first()
+    if existing is not None and existing.proposed_by_id == user.pk and existing.text == text:
+        return existing
+    _check_can_answer(original, user)
+    text = _clean_proposal(couple=original.couple, user=user, category=category, text=text, review_on=review_on)
+    counter = Agreement.objects.create(
+        couple=original.couple,
+        proposed_by=user,
+        category=category,
+        text=text,
+        review_on=review_on,
+        replaces=original,
+    )
+    original.status = Status.REPLACED
+    original.decided_at = timezone.now()
+    original.save(update_fields=["status", "decided_at"])
+    return counter
+
+
+@transaction.atomic
+def agreement_end(*, agreement: Agreement, user: User) -> Agreement:
+    """Either partner may end an accepted agreement; it stays in the history."""
+    agreement = _locked(agreement)
+    if agreement.status == Status.ENDED:
+        return agreement
+    if agreement.status != Status.ACCEPTED:
+        raise AgreementError("Only an agreement you both accepted can be ended.")
+    agreement.status = Status.ENDED
+    agreement.save(update_fields=["status"])
+    return agreement
+
+
+def can_log_missed(couple: Couple) -> bool:
+    """Whether a log may say "missed" in this couple (not in safety mode)."""
+    return couple.watch_features_enabled
+
+
+@transaction.atomic
+def agreement_log(*, agreement: Agreement, user: User, kept: bool, occurred_on: date, note: str = "") -> AgreementCheck:
+    """Log an accepted agreement kept or missed on a day; the other partner confirms it later.
+
+    The same log sent again within a minute returns the first one.
+    """
+    agreement = _locked(agreement)
+    note = (note or "").strip()
+    if agreement.status != Status.ACCEPTED:
+        raise AgreementError("Only an agreement you both accepted can be logged.")
+    if not kept and not can_log_missed(agreement.couple):
+        raise AgreementError("Here you can log how you kept this agreement.")
+    if occurred_on > local_today(user):
+        raise AgreementError("That day hasn't happened yet. Pick today or an earlier day.")
+    if len(note) > NOTE_LIMIT:
+        raise AgreementError(f"Please keep the note under {NOTE_LIMIT} characters.")
+    recent = AgreementCheck.objects.filter(
+        agreement=agreement,
+        logged_by=user,
+        kept=kept,
+        occurred_on=occurred_on,
+        note=note,
+        created_at__gte=timezone.now() - DOUBLE_SUBMIT_WINDOW,
+    ).first()
+    if recent is not None:
+        return recent
+    return AgreementCheck.objects.create(
+        agreement=agreement, logged_by=user, kept=kept, occurred_on=occurred_on, note=note
+    )
+
+
+@transaction.atomic
+def agreement_check_confirm(*, check: AgreementCheck, user: User) -> AgreementCheck:
+    """The partner who did not write a log confirms it. Confirming twice changes nothing."""
+    check = AgreementCheck.objects.select_for_update().get(pk=check.pk)
+    if check.logged_by_id == user.pk:
+        raise AgreementError("You wrote this log yourself, so it is your partner's to confirm.")
+    if check.confirmed_at is not None:
+        return check
+    check.confirmed_by = user
+    check.confirmed_at = timezone.now()
+    check.save(update_fields=["confirmed_by", "confirmed_at"])
+    return check
