@@ -2,8 +2,30 @@
 
 from __future__ import annotations
 
+from django.template.defaultfilters import pluralize
+
 from accounts.models import Couple, CoupleEvent, OnboardingResponse, SafetyCheck, User
 from exercises.progress import progress_for
+from exercises.selectors.accountability import accountability_state
+from exercises.selectors.agreements import agreements_waiting_for
+from exercises.selectors.appreciations import unseen_appreciations
+from exercises.selectors.questions import unanswered_count
+
+
+def flow_items_waiting_for(couple: Couple, user: User) -> list[tuple[str, str]]:
+    """Things in the ongoing flows that wait on this person, as (label, url name)."""
+    items = []
+    if accountability_state(couple)["waiting_for"] == user:
+        items.append(("The accountability statement", "exercises:accountability"))
+    if count := unanswered_count(couple, user):
+        items.append((f"{count} question{pluralize(count)} waiting for your answer", "exercises:questions"))
+    if count := agreements_waiting_for(couple, user):
+        items.append(
+            (f"{count} agreement{pluralize(count)} or log{pluralize(count)} to look at", "exercises:agreements")
+        )
+    if count := unseen_appreciations(couple, user):
+        items.append((f"{count} new appreciation{pluralize(count)} from your partner", "exercises:appreciations"))
+    return items
 
 
 def dashboard_for(*, couple: Couple, user: User) -> dict:
@@ -23,8 +45,11 @@ def dashboard_for(*, couple: Couple, user: User) -> dict:
         waiting_for_partner.append("Their onboarding answers")
 
     progress = progress_for(couple=couple, user=user)
+    waiting_for_me += flow_items_waiting_for(couple, user)
+    listed = {label for label, _ in waiting_for_me}
     for item in progress.in_progress_for_me():
-        waiting_for_me.append((item.exercise.title, item.exercise))
+        if item.exercise.title not in listed:
+            waiting_for_me.append((item.exercise.title, item.exercise))
     for item in progress.waiting_on_partner():
         waiting_for_partner.append(item.exercise.title)
 

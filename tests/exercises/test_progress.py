@@ -159,3 +159,18 @@ def test_inner_world_compares_guesses(client, couple, partner_a, partner_b):
     assert "A surprise" in page
     client.force_login(partner_a)
     assert "You knew" in text(client.get(url))  # A guessed heights: case does not matter
+
+
+def test_dashboard_lists_what_the_ongoing_flows_wait_for(client, couple, partner_a, partner_b):
+    from exercises.services.appreciations import appreciation_send
+    from exercises.services.questions import question_ask
+
+    question_ask(couple=couple, asker=partner_a, text="Where were you that night?", visibility="couple")
+    appreciation_send(couple=couple, sender=partner_a, kind="effort", text="Thank you for listening.", visibility="couple")
+    client.force_login(partner_b)
+    page = text(client.get(reverse("couple:dashboard")))
+    assert "1 question waiting for your answer" in page
+    assert "1 new appreciation from your partner" in page
+    client.force_login(partner_a)
+    page = text(client.get(reverse("couple:dashboard")))
+    assert "question waiting" not in page and "new appreciation" not in page
