@@ -88,7 +88,7 @@ PRODUCTION = DJANGO_ENV == "production"
 
 DEBUG = env_bool("DEBUG", not PRODUCTION)
 
-_DEV_SECRET = "dev-only-insecure-secret-key-never-use-in-production-0123456789abcdef"
+_DEV_SECRET = "dev-only-insecure-secret-key-never-use-in-production-0123456789abcdef"  # noqa: S105 - refused in production below
 SECRET_KEY = env_str("SECRET_KEY", "" if PRODUCTION else _DEV_SECRET)
 if PRODUCTION and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY == _DEV_SECRET):
     raise ImproperlyConfigured("SECRET_KEY is required in production: at least 50 random characters.")

@@ -1,14 +1,11 @@
 from .couple import Couple, CoupleEvent, Invitation, Membership
-from .therapist import AccessLogEntry, Consent, TherapistLink, TherapistNote, TherapistProfile
 from .onboarding import FractureAnswer, OnboardingResponse, SafetyCheck, SupportResource
+from .therapist import AccessLogEntry, Consent, TherapistLink, TherapistNote, TherapistProfile
 from .user import User, UserManager
 
 __all__ = [
     "AccessLogEntry",
     "Consent",
-    "TherapistLink",
-    "TherapistNote",
-    "TherapistProfile",
     "Couple",
     "CoupleEvent",
     "FractureAnswer",
@@ -17,6 +14,9 @@ __all__ = [
     "OnboardingResponse",
     "SafetyCheck",
     "SupportResource",
+    "TherapistLink",
+    "TherapistNote",
+    "TherapistProfile",
     "User",
     "UserManager",
 ]

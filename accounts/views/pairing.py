@@ -1,3 +1,4 @@
+from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -8,7 +9,6 @@ from accounts.couple_forms import InviteEmailForm, JoinCodeForm
 from accounts.models import Invitation
 from accounts.scoping import couple_for, couple_object_or_404, couple_required
 from accounts.services import pairing
-from allauth.core import ratelimit
 
 PENDING_INVITE_SESSION_KEY = "pending_invitation_token"
 

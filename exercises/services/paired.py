@@ -30,7 +30,7 @@ def participants(run: Run) -> list[User]:
     chosen = [p for p in partners if fits(run.exercise.audience, roles.get(p.pk))]
     if run.exercise.audience == Audience.BOTH and len(partners) < 2:
         # Both partners answer; while the second seat is empty the run cannot reveal.
-        return partners + [None]
+        return [*partners, None]
     return chosen
 
 

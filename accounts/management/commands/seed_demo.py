@@ -58,7 +58,7 @@ class Command(BaseCommand):
         ensure_onboarded(lived_in, alex, {"dishonesty": "caused", "broken_promises": "caused"}, 7, 6)
         ensure_onboarded(lived_in, sam, {"dishonesty": "hurt", "neglect": "hurt"}, 5, 3)
         ensure_couple(jordan, riley)
-        self.stdout.write(self.style.SUCCESS("Demo accounts (password for all: %s)" % DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS(f"Demo accounts (password for all: {DEMO_PASSWORD})"))
         self.stdout.write(f"  staff admin  {STAFF['email']}  → /staff/")
         for person in PARTNERS:
             self.stdout.write(f"  partner      {person['email']}")
