@@ -3,6 +3,8 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from accounts.models import SupportResource
+
 
 def landing(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
@@ -11,7 +13,7 @@ def landing(request: HttpRequest) -> HttpResponse:
 
 
 def resources(request: HttpRequest) -> HttpResponse:
-    return render(request, "pages/resources.html")
+    return render(request, "pages/resources.html", {"resources": SupportResource.objects.filter(published=True)})
 
 
 def privacy(request: HttpRequest) -> HttpResponse:

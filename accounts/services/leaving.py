@@ -14,7 +14,7 @@ def couple_leave(*, couple: Couple, user: User) -> None:
 
     Afterwards neither partner reaches anything of the closed space through the
     couple views (the scoping door only opens active couples); each keeps their
-    own account and writing. Pending invitations end with the space.
+    own account and writing. Pending invitations and therapist links end with the space.
     """
     couple = Couple.objects.select_for_update().get(pk=couple.pk)
     if couple.ended_at is not None:
@@ -23,6 +23,7 @@ def couple_leave(*, couple: Couple, user: User) -> None:
     couple.ended_at = now
     couple.save(update_fields=["ended_at"])
     couple.invitations.pending().update(revoked_at=now)
+    couple.therapist_links.filter(ended_at__isnull=True).update(ended_at=now)
     Membership.objects.filter(couple=couple, left_at__isnull=True).exclude(user=user).update(
         left_at=now, closed_notice_pending=True
     )
