@@ -1,4 +1,5 @@
 from .couple import Couple, CoupleEvent, Invitation, Membership
+from .data_export import DataExport
 from .onboarding import FractureAnswer, OnboardingResponse, SafetyCheck, SupportResource
 from .therapist import AccessLogEntry, Consent, TherapistLink, TherapistNote, TherapistProfile
 from .user import User, UserManager
@@ -8,6 +9,7 @@ __all__ = [
     "Consent",
     "Couple",
     "CoupleEvent",
+    "DataExport",
     "FractureAnswer",
     "Invitation",
     "Membership",
