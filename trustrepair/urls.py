@@ -16,6 +16,7 @@ urlpatterns = [
     path("privacy/", pages.privacy, name="privacy"),
     path("healthz", health.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
+    path("settings/data/", include("accounts.data.urls")),
     path("settings/", include("accounts.urls")),
     path("couple/exercises/", include("exercises.urls")),
     path("couple/therapist/", include("accounts.therapist_couple_urls")),

@@ -1,0 +1,4 @@
+"""URLs for owning your data: export and account deletion, under /settings/data/."""
+
+app_name = "data"
+urlpatterns: list = []
