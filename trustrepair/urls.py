@@ -19,6 +19,7 @@ urlpatterns = [
     path("settings/data/", include("accounts.data.urls")),
     path("settings/", include("accounts.urls")),
     path("couple/exercises/", include("exercises.urls")),
+    path("couple/progress/", include("exercises.insights.urls")),
     path("couple/therapist/", include("accounts.therapist_couple_urls")),
     path("therapist/", include("accounts.therapist_urls")),
     path("", include("exercises.daily.urls")),

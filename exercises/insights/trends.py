@@ -1,0 +1,89 @@
+"""Felt safety and trust over time, for me and (as far as they shared) for my partner."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from accounts.models import Couple, OnboardingResponse, User
+from exercises.models import CheckIn
+
+RANGES = {"week": 7, "month": 30}
+SHARED_RATINGS = (CheckIn.Share.RATINGS, CheckIn.Share.EVERYTHING)
+
+
+def local_today(user: User) -> dt.date:
+    return timezone.now().astimezone(zoneinfo.ZoneInfo(user.time_zone)).date()
+
+
+@dataclass(frozen=True)
+class Series:
+    """One person's ratings, one slot per day of the range (None where they did not check in, or did not share)."""
+
+    person: str
+    days: list[dt.date]
+    safety: list[int | None]
+    trust: list[int | None]
+    baseline: tuple[int, int] | None = None  # (safety, trust) from onboarding; only ever the viewer's own
+
+    @property
+    def has_data(self) -> bool:
+        return any(v is not None for v in self.safety + self.trust)
+
+    def rows(self):
+        return [
+            (day, s, t)
+            for day, s, t in zip(self.days, self.safety, self.trust, strict=True)
+            if s is not None or t is not None
+        ]
+
+
+def _series(person: str, days: list[dt.date], checkins: list[CheckIn], baseline=None) -> Series:
+    by_day = {c.local_date: c for c in checkins}
+    return Series(
+        person=person,
+        days=days,
+        safety=[by_day[d].safety if d in by_day else None for d in days],
+        trust=[by_day[d].trust if d in by_day else None for d in days],
+        baseline=baseline,
+    )
+
+
+def trends_for(*, couple: Couple | None, user: User, range_key: str = "week") -> dict:
+    """My series and my partner's shared series over the last 7 or 30 of *my* local days.
+
+    Each check-in is stored on its author's own local date, so a partner in
+    another time zone lands on the day they lived it; the window is the
+    viewer's. The partner's ratings appear only for check-ins they chose to
+    share, and never in safety mode.
+    """
+    length = RANGES.get(range_key, RANGES["week"])
+    today = local_today(user)
+    days = [today - dt.timedelta(days=offset) for offset in range(length - 1, -1, -1)]
+    partner = couple.partner_of(user) if couple else None
+    people = [user.pk] + ([partner.pk] if partner else [])
+    checkins = list(
+        CheckIn.objects.filter(user_id__in=people, local_date__gte=days[0], local_date__lte=days[-1]).only(
+            "user_id", "local_date", "safety", "trust", "share"
+        )
+    )
+    mine = [c for c in checkins if c.user_id == user.pk]
+    baseline_row = (
+        OnboardingResponse.objects.filter(couple=couple, user=user)
+        .values_list("baseline_safety", "baseline_trust")
+        .first()
+        if couple
+        else None
+    )
+    result = {
+        "range": range_key if range_key in RANGES else "week",
+        "days": days,
+        "me": _series("You", days, mine, baseline_row),
+    }
+    if partner is not None and couple.watch_features_enabled:
+        shared = [c for c in checkins if c.user_id == partner.pk and c.share in SHARED_RATINGS]
+        result["partner"] = _series(partner.get_short_name(), days, shared)
+    return result

@@ -1,0 +1,125 @@
+import datetime as dt
+import html
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from exercises.insights.bank import week_for
+from exercises.insights.trends import trends_for
+from exercises.models import AgreementCheck, CheckIn
+from exercises.services.appreciations import appreciation_send
+from tests.couple.conftest import onboard
+
+pytestmark = pytest.mark.django_db
+
+# 23:30 UTC on 10 March: already 11 March in Auckland, still 10 March in Los Angeles.
+NOW = dt.datetime(2026, 3, 10, 23, 30, tzinfo=dt.UTC)
+
+
+def checkin(user, couple, day, safety, trust, share="ratings"):
+    return CheckIn.objects.create(
+        user=user, couple=couple, local_date=day, mood="calm", safety=safety, trust=trust, share=share
+    )
+
+
+@time_machine.travel(NOW, tick=False)
+def test_chart_data_uses_each_viewers_local_days(couple, partner_a, partner_b):
+    partner_a.time_zone = "Pacific/Auckland"
+    partner_a.save()
+    partner_b.time_zone = "America/Los_Angeles"
+    partner_b.save()
+    checkin(partner_a, couple, dt.date(2026, 3, 11), 7, 6)  # A's "today"
+    checkin(partner_a, couple, dt.date(2026, 3, 4), 2, 1)  # 8 days before A's today: outside the week
+    checkin(partner_b, couple, dt.date(2026, 3, 10), 5, 4)  # B's "today"
+    checkin(partner_b, couple, dt.date(2026, 3, 9), 9, 9, share="nothing")  # kept private
+
+    mine = trends_for(couple=couple, user=partner_a)
+    assert mine["days"][-1] == dt.date(2026, 3, 11) and len(mine["days"]) == 7
+    assert mine["me"].safety[-1] == 7 and mine["me"].trust[-1] == 6
+    assert 2 not in mine["me"].safety
+    assert mine["partner"].safety[-2] == 5  # B's 10 March sits on A's 10 March
+    assert 9 not in mine["partner"].safety  # not shared
+
+    theirs = trends_for(couple=couple, user=partner_b, range_key="month")
+    assert theirs["days"][-1] == dt.date(2026, 3, 10) and len(theirs["days"]) == 30
+    assert theirs["me"].safety[-2:] == [9, 5]  # my own unshared check-in is mine to see
+    assert theirs["partner"].safety.count(None) == 29  # A's 11 March is after B's today; 4 March is inside
+    assert 2 in theirs["partner"].safety
+
+
+@time_machine.travel(NOW, tick=False)
+def test_baseline_is_shown_only_to_its_author(couple, partner_a, partner_b, client):
+    onboard(couple, partner_a, safety=3, trust=2)
+    onboard(couple, partner_b, safety=8, trust=8)
+    checkin(partner_a, couple, dt.date(2026, 3, 10), 4, 4)
+    assert trends_for(couple=couple, user=partner_a)["me"].baseline == (3, 2)
+    assert trends_for(couple=couple, user=partner_a)["partner"].baseline is None
+    client.force_login(partner_b)
+    page = html.unescape(client.get(reverse("insights:progress")).content.decode())
+    assert "felt safety 8, trust 8" in page
+    assert "felt safety 3, trust 2" not in page
+
+
+def test_partner_trend_disappears_in_safety_mode(couple, partner_a, partner_b):
+    couple.safety_mode = True
+    couple.save()
+    assert "partner" not in trends_for(couple=couple, user=partner_a)
+
+
+def test_progress_page_has_a_text_alternative(client, couple, partner_a):
+    from exercises.insights.trends import local_today
+
+    checkin(partner_a, couple, local_today(partner_a), 6, 5)
+    client.force_login(partner_a)
+    response = client.get(reverse("insights:progress") + "?range=month")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'role="img"' in body and "<title>" in body
+    assert "<table>" in body and ">6<" in body
+    assert client.get(reverse("insights:progress") + "?range=<script>").status_code == 200
+
+
+def test_bank_account_counts_known_activity(couple, partner_a, partner_b):
+    from exercises.models import Agreement, Ritual, RitualDone
+
+    today = dt.date(2026, 3, 10)
+    with time_machine.travel(dt.datetime(2026, 3, 10, 12, tzinfo=dt.UTC), tick=False):
+        appreciation_send(couple=couple, sender=partner_a, kind="effort", text="Thank you", visibility="couple")
+        appreciation_send(
+            couple=couple, sender=partner_b, kind="admiration", text="You were brave", visibility="couple"
+        )
+        agreement = Agreement.objects.create(
+            couple=couple, proposed_by=partner_a, category="money", text="Share statements", status="accepted"
+        )
+        for kept, confirmed in ((True, True), (True, False), (False, True)):
+            AgreementCheck.objects.create(
+                agreement=agreement,
+                logged_by=partner_a,
+                kept=kept,
+                occurred_on=today,
+                confirmed_by=partner_b if confirmed else None,
+                confirmed_at=NOW if confirmed else None,
+            )
+        ritual = Ritual.objects.create(couple=couple, created_by=partner_a, what="Morning coffee")
+        RitualDone.objects.create(ritual=ritual, marked_by=partner_a, done_on=today)
+        RitualDone.objects.create(ritual=ritual, marked_by=partner_a, done_on=today - dt.timedelta(days=9))
+        checkin(partner_a, couple, today, 5, 5)
+        checkin(partner_b, couple, today - dt.timedelta(days=1), 5, 5)
+        week = week_for(couple=couple, user=partner_a, today=today)
+    assert (week.appreciations_sent, week.appreciations_received) == (1, 1)
+    assert (week.agreements_kept, week.agreements_missed) == (1, 1)
+    assert week.rituals_done == 1
+    assert week.checkins == 2
+    assert week.deposits == 6 and week.withdrawals == 1
+    assert "harder moment" in week.words
+
+
+def test_journey_page_tells_what_was_done(client, couple, partner_a):
+    from exercises.services.questions import question_ask
+
+    question_ask(couple=couple, asker=partner_a, text="Why?", visibility="couple")
+    client.force_login(partner_a)
+    response = client.get(reverse("insights:journey"))
+    assert response.status_code == 200
+    assert "Acknowledgment and accountability" in html.unescape(response.content.decode())
