@@ -1,7 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import Couple, Invitation, Membership, SupportResource, User
+from .models import AccessLogEntry, Couple, Invitation, Membership, SupportResource, TherapistProfile, User
 
 # Onboarding answers and safety checks are partners' private writing: deliberately
 # not registered here, so staff never see them.
@@ -67,3 +67,94 @@ class SupportResourceAdmin(admin.ModelAdmin):
     list_editable = ["order", "published"]
     list_filter = ["published", "region"]
     search_fields = ["title", "body"]
+
+
+# --- Therapists ------------------------------------------------------------------------------
+
+
+class VerifiedFilter(admin.SimpleListFilter):
+    title = "verification"
+    parameter_name = "verified"
+
+    def lookups(self, request, model_admin):
+        return [("no", "Waiting for verification"), ("yes", "Verified")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(verified_at__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(verified_at__isnull=False)
+        return queryset
+
+
+@admin.register(TherapistProfile)
+class TherapistProfileAdmin(admin.ModelAdmin):
+    """Staff check the licence, then verify with the action (who and when are recorded)."""
+
+    list_display = [
+        "user",
+        "email",
+        "practice_name",
+        "licence_number",
+        "region",
+        "created_at",
+        "verified_at",
+        "verified_by",
+    ]
+    list_filter = [VerifiedFilter, "region"]
+    search_fields = ["user__email", "user__display_name", "practice_name", "licence_number"]
+    list_select_related = ["user", "verified_by"]
+    fields = [
+        "user",
+        "practice_name",
+        "licence_number",
+        "region",
+        "practice_code",
+        "created_at",
+        "verified_at",
+        "verified_by",
+    ]
+    readonly_fields = ["user", "practice_code", "created_at", "verified_at", "verified_by"]
+    actions = ["verify", "withdraw_verification"]
+
+    def has_add_permission(self, request):
+        return False  # therapists sign up themselves at /therapist/join/
+
+    @admin.display(description="email", ordering="user__email")
+    def email(self, profile):
+        return profile.user.email
+
+    @admin.action(description="Verify the selected therapists (licence checked)")
+    def verify(self, request, queryset):
+        from .therapists import services
+
+        done = sum(services.profile_verify(profile=p, verified_by=request.user) for p in queryset)
+        self.message_user(request, f"{done} therapist(s) verified.", messages.SUCCESS)
+
+    @admin.action(description="Withdraw verification of the selected therapists")
+    def withdraw_verification(self, request, queryset):
+        from .therapists import services
+
+        done = sum(services.profile_unverify(profile=p) for p in queryset)
+        self.message_user(request, f"Verification withdrawn from {done} therapist(s).", messages.WARNING)
+
+
+@admin.register(AccessLogEntry)
+class AccessLogEntryAdmin(admin.ModelAdmin):
+    """View only. The model and a database trigger refuse changes too, so this is not the only guard."""
+
+    list_display = ["created_at", "therapist_name", "couple", "what", "path"]
+    list_filter = [("created_at", admin.DateFieldListFilter)]
+    search_fields = ["therapist_name", "what", "path"]
+    date_hierarchy = "created_at"
+    fields = ["created_at", "therapist", "therapist_name", "couple", "what", "path"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401 - connects the receivers
+        from . import middleware, signals  # noqa: F401 - connects the receivers (pairing, session policy)

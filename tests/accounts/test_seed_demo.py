@@ -22,7 +22,7 @@ def test_seed_demo_is_idempotent(capsys):
     assert {u.email: (u.pk, u.password) for u in User.objects.all()} == users, "nothing recreated or reset"
     assert EmailAddress.objects.count() == addresses
 
-    assert len(users) == 5  # a staff admin and two couples' worth of partners
+    assert len(users) == 6  # a staff admin, two couples' worth of partners and a therapist
     assert STAFF_EMAIL in first
     for email in users:
         assert email in first, "the logins are printed"
@@ -39,8 +39,10 @@ def test_seed_demo_staff_and_verified_users():
         assert user.display_name
         address = EmailAddress.objects.get(user=user)
         assert (address.email, address.verified, address.primary) == (user.email, True, True)
-    partners = User.objects.filter(is_staff=False)
+    partners = User.objects.filter(is_staff=False, therapist_profile__isnull=True)
     assert partners.count() == 4
+    therapist = User.objects.get(therapist_profile__isnull=False)
+    assert therapist.therapist_profile.is_verified
 
 
 def test_seed_demo_user_can_log_in(client):
@@ -57,4 +59,4 @@ def test_seed_demo_fills_gaps_after_a_deletion():
     User.objects.filter(email="sam@demo.trustrepair.example").delete()
     call_command("seed_demo")
     assert User.objects.filter(email="sam@demo.trustrepair.example").exists()
-    assert User.objects.count() == 5
+    assert User.objects.count() == 6

@@ -1,0 +1,8 @@
+"""Therapist review: verified therapists, both partners' consent, read-only couple views, the access log.
+
+Layout (HackSoftware style): ``access`` (scopes and the access-log writer, used
+by the door in ``accounts.scoping``), ``services`` (every change, under
+``transaction.atomic``), ``selectors`` (reads), ``charts`` (server-side SVG),
+``forms``, ``views`` (therapist side, /therapist/) and ``couple_views``
+(couple side, /couple/therapist/).
+"""
