@@ -1,0 +1,30 @@
+"""Emails of the data pages, one function each (templates under templates/emails/<name>/)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+
+from accounts.emails import send
+
+
+def export_ready(export) -> None:
+    send(
+        "export_ready",
+        export.user.email,
+        {
+            "name": export.user.get_short_name(),
+            "link": settings.SITE_URL + reverse("data:index"),
+            "expires_at": export.expires_at,
+            "time_zone": export.user.time_zone,
+        },
+    )
+
+
+def space_closed(partner) -> None:
+    """The neutral notice to the partner who stays: the space closed. Never why, never who did what."""
+    send(
+        "space_closed",
+        partner.email,
+        {"name": partner.get_short_name(), "link": settings.SITE_URL + reverse("couple:dashboard")},
+    )
