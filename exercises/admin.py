@@ -328,3 +328,22 @@ class ModuleUnlockAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- Daily prompts: the words staff may edit (never anyone's deliveries or check-ins) -------
+
+from exercises.models import AppreciationStarter, PromptCopy  # noqa: E402
+
+
+@admin.register(PromptCopy)
+class PromptCopyAdmin(admin.ModelAdmin):
+    list_display = ["kind", "subject"]
+    fields = ["kind", "subject", "body"]
+
+
+@admin.register(AppreciationStarter)
+class AppreciationStarterAdmin(admin.ModelAdmin):
+    list_display = ["text", "kind", "active"]
+    list_filter = ["kind", "active"]
+    list_editable = ["active"]
+    search_fields = ["text"]

@@ -1,0 +1,145 @@
+"""Benchmark people: N users in couples across many time zones, all due for their check-in now.
+
+Every benchmark account has an address at ``BENCH_DOMAIN`` and is removed at
+the start of the next run (and by ``clear``), so the command never touches
+anybody else's data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Couple, Membership, User
+from exercises.models import Delivery, Notification, PromptPreference
+
+from ..scheduling import local_now
+
+BENCH_DOMAIN = "bench.trustrepair.example"
+
+# Whole, half and quarter-hour offsets, both hemispheres, with and without DST, and the date line's two sides.
+ZONES = (
+    "Etc/GMT+12",
+    "Pacific/Pago_Pago",
+    "Pacific/Honolulu",
+    "America/Anchorage",
+    "America/Los_Angeles",
+    "America/Denver",
+    "America/Chicago",
+    "America/Mexico_City",
+    "America/New_York",
+    "America/Bogota",
+    "America/Halifax",
+    "America/St_Johns",
+    "America/Sao_Paulo",
+    "Atlantic/South_Georgia",
+    "Atlantic/Azores",
+    "Europe/London",
+    "Africa/Lagos",
+    "Europe/Berlin",
+    "Europe/Athens",
+    "Africa/Cairo",
+    "Africa/Nairobi",
+    "Europe/Moscow",
+    "Asia/Tehran",
+    "Asia/Dubai",
+    "Asia/Kabul",
+    "Asia/Karachi",
+    "Asia/Kolkata",
+    "Asia/Kathmandu",
+    "Asia/Dhaka",
+    "Asia/Yangon",
+    "Asia/Bangkok",
+    "Asia/Singapore",
+    "Asia/Shanghai",
+    "Australia/Eucla",
+    "Asia/Tokyo",
+    "Australia/Adelaide",
+    "Australia/Sydney",
+    "Australia/Lord_Howe",
+    "Pacific/Noumea",
+    "Pacific/Auckland",
+    "Pacific/Chatham",
+    "Pacific/Tongatapu",
+    "Pacific/Kiritimati",
+)
+MIN_ZONES = 30
+
+
+def bench_users():
+    return User.objects.filter(email__endswith=f"@{BENCH_DOMAIN}")
+
+
+def clear() -> int:
+    """Remove every benchmark account and what hangs off it (their couples too)."""
+    users = bench_users()
+    count = users.count()
+    if not count:
+        return 0
+    with transaction.atomic():
+        couple_ids = set(Membership.objects.filter(user__in=users).values_list("couple_id", flat=True))
+        Notification.objects.filter(user__in=users).delete()
+        Delivery.objects.filter(user__in=users).delete()
+        PromptPreference.objects.filter(user__in=users).delete()
+        Membership.objects.filter(user__in=users).delete()
+        Couple.objects.filter(pk__in=couple_ids).delete()
+        users.delete()
+    return count
+
+
+def usable_zones(now: dt.datetime, margin: dt.timedelta = dt.timedelta(minutes=15)) -> list[str]:
+    """Zones whose local date will not change during a run (not within ``margin`` of local midnight)."""
+    zones = []
+    for zone in ZONES:
+        local = local_now(zone, now)
+        since_midnight = local - local.replace(hour=0, minute=0, second=0, microsecond=0)
+        if margin <= since_midnight <= dt.timedelta(days=1) - margin:
+            zones.append(zone)
+    return zones
+
+
+def seed(n: int, *, now: dt.datetime | None = None, batch: int = 5000) -> list[str]:
+    """Create ``n`` users in couples of two, spread over the zones, each due for a check-in a minute ago."""
+    now = now or timezone.now()
+    zones = usable_zones(now)
+    if len(zones) < MIN_ZONES:
+        raise RuntimeError(f"Only {len(zones)} zones are clear of local midnight right now; try again in 15 minutes.")
+    password = make_password(None)
+    zone_cycle = itertools.cycle(zones)
+    users = [
+        User(
+            email=f"u{i:07d}@{BENCH_DOMAIN}",
+            display_name=f"Bench {i}",
+            time_zone=next(zone_cycle),
+            password=password,
+        )
+        for i in range(n)
+    ]
+    with transaction.atomic():
+        User.objects.bulk_create(users, batch_size=batch)
+        couples = Couple.objects.bulk_create([Couple(created_by=users[i]) for i in range(0, n, 2)], batch_size=batch)
+        memberships = []
+        for index, user in enumerate(users):
+            memberships.append(Membership(couple=couples[index // 2], user=user, slot=index % 2 + 1))
+        Membership.objects.bulk_create(memberships, batch_size=batch)
+        due_time = {}
+        for zone in zones:
+            local = local_now(zone, now) - dt.timedelta(minutes=1)
+            due_time[zone] = local.time().replace(second=0, microsecond=0)
+        PromptPreference.objects.bulk_create(
+            [
+                PromptPreference(
+                    user=user,
+                    checkin_time=due_time[user.time_zone],
+                    appreciation_enabled=False,
+                    weekly_summary_enabled=False,
+                )
+                for user in users
+            ],
+            batch_size=batch,
+        )
+    return zones

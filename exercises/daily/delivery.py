@@ -1,0 +1,738 @@
+"""The prompt pipeline: claim who is due, fan out, send, mark, reconcile.
+
+The ``Delivery`` row is the whole truth; the broker only carries ids.
+
+Claim (``tick``)
+    One statement per tick inserts a row per (person, kind, local date) that is
+    due (see ``scheduling``) with ``ON CONFLICT DO NOTHING`` on the unique key
+    and ``RETURNING id``: it returns exactly the rows *this* tick created, so two
+    ticks at once (two beats, a beat and a manual run) can never both claim a
+    prompt. Tomorrow's prompts are never scheduled ahead as broker ETAs: a
+    prompt exists only once it is due.
+
+Send (``deliveries_send``, one task per batch of ids)
+    Rows are locked with ``SKIP LOCKED`` and taken only while ``queued``, so a
+    task delivered twice, or a batch re-queued by the reconciler while the
+    original task still waits in the broker, sends nothing twice. In the same
+    transaction each row is checked again (paused, left the couple, kind turned
+    off, unsubscribed, quiet time, too late: ``skipped``, never retried), moved
+    to ``sending`` with its Message-ID fixed once, and — on its first attempt
+    only — its in-app notification is created. So the notification exists
+    exactly once however often the email is retried. Mail then goes out over
+    one SMTP connection per batch, and rows are marked ``sent`` a few at a time
+    (``DAILY_PROMPT_MARK_EVERY``): a worker killed mid-batch can repeat at most
+    the messages it had handed to the server but not yet marked.
+
+Failures
+    Temporary SMTP trouble (a dropped or refused connection, a timeout, a 4xx
+    reply) puts the rows back to ``queued`` for the task's retry with
+    exponential backoff and jitter, capped; after the last retry they are
+    ``failed``. A permanent refusal (5xx) is ``failed`` at once, with the
+    server's answer in ``last_error``, and never retried.
+
+Reconcile (``reconcile``, every minute)
+    Rows left in ``sending`` longer than ``DAILY_PROMPT_STALE_SECONDS`` belong
+    to a worker that died: they go back to ``queued`` and are sent again (the
+    only repeats the design allows). Rows ``queued`` that long had their task
+    lost (a Redis restart, a killed worker's prefetched message) and are
+    enqueued again — at once when the send queue is empty, otherwise only once
+    they are much older, since they are most likely still waiting their turn.
+    Enqueuing a row twice is harmless: the first task to lock it sends it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import random
+import smtplib
+import socket
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from email.utils import make_msgid, parseaddr
+
+from django.conf import settings
+from django.core import mail
+from django.core.cache import cache
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.db import connection, transaction
+from django.db.models import BooleanField, CharField, Exists, F, OuterRef, Q, Subquery, TimeField, Value
+from django.db.models.functions import Cast, Coalesce, Concat
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Membership, User
+from exercises.models import CoupleQuietWindow, Delivery, Notification, PromptKind, PromptPreference
+
+from . import copy as prompt_copy
+from . import emails
+from .mime import PromptEmail
+from .scheduling import ZoneClock, due_instant, local_now, too_late, zone_clocks
+
+logger = logging.getLogger(__name__)
+
+Status = Delivery.Status
+SEND_QUEUE = "daily_send"
+ERROR_LIMIT = Delivery._meta.get_field("last_error").max_length
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    kind: str
+    enabled_field: str
+    time_field: str
+    needs_partner: bool  # an appreciation needs someone to appreciate
+
+    @property
+    def default_time(self) -> dt.time:
+        return PromptPreference._meta.get_field(self.time_field).default
+
+    @property
+    def default_enabled(self) -> bool:
+        return PromptPreference._meta.get_field(self.enabled_field).default
+
+
+KINDS: tuple[KindSpec, ...] = (
+    KindSpec(PromptKind.CHECKIN, "checkin_enabled", "checkin_time", needs_partner=False),
+    KindSpec(PromptKind.APPRECIATION, "appreciation_enabled", "appreciation_time", needs_partner=True),
+)
+SPECS = {spec.kind: spec for spec in KINDS}
+
+
+# --- Claim ----------------------------------------------------------------------------
+
+
+def tick(*, now: dt.datetime | None = None, enqueue: Callable[[list[int]], None] | None = None) -> int:
+    """Claim every prompt that is due now and hand the new rows to the workers; returns how many."""
+    now = now or timezone.now()
+    ids = claim_due(now=now)
+    if ids:
+        (enqueue or fan_out)(ids)
+    return len(ids)
+
+
+def active_zones() -> list[str]:
+    return list(User.objects.filter(is_active=True).order_by().values_list("time_zone", flat=True).distinct())
+
+
+def claim_due(*, now: dt.datetime | None = None) -> list[int]:
+    """Create the delivery rows that are due at ``now`` and return the ids this call created."""
+    now = now or timezone.now()
+    clocks = zone_clocks(active_zones(), now)
+    if not clocks:
+        return []
+    if connection.vendor == "postgresql":
+        return _claim_postgresql(clocks, now)
+    return _claim_portable(clocks, now)
+
+
+def _claim_postgresql(clocks: Sequence[ZoneClock], now: dt.datetime) -> list[int]:
+    user, membership = User._meta.db_table, Membership._meta.db_table
+    couple = Membership._meta.get_field("couple").related_model._meta.db_table
+    preference, delivery = PromptPreference._meta.db_table, Delivery._meta.db_table
+    params: dict = {"queued": Status.QUEUED, "now": now}
+    values = []
+    for index, clock in enumerate(clocks):
+        values.append(f"(%(zone{index})s, %(date{index})s::date, %(time{index})s::time, %(earliest{index})s::time)")
+        params |= {
+            f"zone{index}": clock.zone,
+            f"date{index}": clock.local_date,
+            f"time{index}": clock.local_time,
+            f"earliest{index}": clock.earliest,
+        }
+    selects = []
+    for spec in KINDS:
+        partner = (
+            f"AND EXISTS (SELECT 1 FROM {membership} m2 WHERE m2.couple_id = m.couple_id"  # noqa: S608
+            " AND m2.user_id <> u.id AND m2.left_at IS NULL)"
+            if spec.needs_partner
+            else ""
+        )
+        at = f"COALESCE(p.{spec.time_field}, %({spec.kind}_time)s::time)"
+        selects.append(
+            f"""
+            SELECT u.id AS user_id, %({spec.kind}_kind)s AS kind, clock.local_date, clock.zone, {at} AS at
+            FROM {user} u
+            JOIN clock ON clock.zone = u.time_zone
+            JOIN {membership} m ON m.user_id = u.id AND m.left_at IS NULL
+            JOIN {couple} c ON c.id = m.couple_id AND c.ended_at IS NULL
+            LEFT JOIN {preference} p ON p.user_id = u.id
+            WHERE u.is_active AND NOT u.prompts_paused
+              AND COALESCE(p.{spec.enabled_field}, %({spec.kind}_enabled)s)
+              AND (p.paused_until IS NULL OR p.paused_until < clock.local_date)
+              AND (COALESCE(p.inapp_enabled, TRUE) OR (COALESCE(p.email_enabled, TRUE) AND p.email_unsubscribed_at IS NULL))
+              AND {at} BETWEEN clock.earliest AND clock.local_time
+              {partner}
+            """  # noqa: S608 -- names from our models, values as parameters
+        )
+        params |= {
+            f"{spec.kind}_kind": spec.kind,
+            f"{spec.kind}_time": spec.default_time,
+            f"{spec.kind}_enabled": spec.default_enabled,
+        }
+    # PostgreSQL reads the chosen time in the person's zone for due_at; at a DST change its reading can differ
+    # from ours (a repeated time, a skipped one), so the few rows where it does are corrected below.
+    sql = f"""
+        WITH clock (zone, local_date, local_time, earliest) AS (VALUES {", ".join(values)}),
+        cand AS ({" UNION ALL ".join(selects)}),
+        ins AS (
+            INSERT INTO {delivery} (user_id, kind, local_date, due_at, status, queued_at, attempts, last_error, message_id)
+            SELECT cand.user_id, cand.kind, cand.local_date, (cand.local_date + cand.at) AT TIME ZONE cand.zone,
+                   %(queued)s, %(now)s, 0, '', ''
+            FROM cand
+            WHERE NOT EXISTS (
+                SELECT 1 FROM {delivery} d
+                WHERE d.user_id = cand.user_id AND d.kind = cand.kind AND d.local_date = cand.local_date
+            )
+            ON CONFLICT (user_id, kind, local_date) DO NOTHING
+            RETURNING id, user_id, kind, local_date, due_at
+        )
+        SELECT ins.id, cand.zone, ins.local_date, cand.at, ins.due_at
+        FROM ins JOIN cand ON cand.user_id = ins.user_id AND cand.kind = ins.kind
+    """  # noqa: S608 -- table and column names come from our models; every value is a parameter
+    groups: dict[tuple, list[int]] = {}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for pk, zone, day, at, due_at in cursor.fetchall():
+            groups.setdefault((zone, day, at, due_at), []).append(pk)
+        for (zone, day, at, due_at), pks in groups.items():
+            right = due_instant(zone, day, at)
+            if right != due_at:
+                Delivery.objects.filter(pk__in=pks).update(due_at=right)
+    return sorted(pk for pks in groups.values() for pk in pks)
+
+
+def _claim_portable(clocks: Sequence[ZoneClock], now: dt.datetime) -> list[int]:
+    """The same claim through the ORM, for the SQLite development database.
+
+    Without ``INSERT ... RETURNING`` for ignored conflicts, this tick's rows are
+    recognised by a claim marker (its own ``queued_at``), and ticks are
+    serialised by a short cache lock so no two share a marker.
+    """
+    lock = "daily-prompts-claim-lock"
+    if not cache.add(lock, "1", timeout=120):
+        return []
+    try:
+        marker = now.replace(microsecond=random.randrange(1_000_000))  # noqa: S311 -- not security, only a marker
+        in_couple = Membership.objects.filter(user=OuterRef("pk"), left_at__isnull=True, couple__ended_at__isnull=True)
+        rows = []
+        for clock in clocks:
+            for spec in KINDS:
+                people = (
+                    User.objects.filter(time_zone=clock.zone, is_active=True, prompts_paused=False)
+                    .annotate(
+                        couple_id=Subquery(in_couple.values("couple_id")[:1]),
+                        at=Coalesce(
+                            F(f"prompt_preference__{spec.time_field}"),
+                            Value(spec.default_time),
+                            output_field=TimeField(),
+                        ),
+                        enabled=Coalesce(
+                            F(f"prompt_preference__{spec.enabled_field}"),
+                            Value(spec.default_enabled),
+                            output_field=BooleanField(),
+                        ),
+                        by_email=Coalesce(
+                            F("prompt_preference__email_enabled"), Value(True), output_field=BooleanField()
+                        ),
+                        by_inapp=Coalesce(
+                            F("prompt_preference__inapp_enabled"), Value(True), output_field=BooleanField()
+                        ),
+                    )
+                    .filter(couple_id__isnull=False, enabled=True, at__gte=clock.earliest, at__lte=clock.local_time)
+                    .filter(
+                        Q(prompt_preference__paused_until__isnull=True)
+                        | Q(prompt_preference__paused_until__lt=clock.local_date)
+                    )
+                    .filter(Q(by_inapp=True) | Q(by_email=True, prompt_preference__email_unsubscribed_at__isnull=True))
+                    .exclude(
+                        Exists(
+                            Delivery.objects.filter(user=OuterRef("pk"), kind=spec.kind, local_date=clock.local_date)
+                        )
+                    )
+                )
+                if spec.needs_partner:
+                    partner = Membership.objects.filter(couple_id=OuterRef("couple_id"), left_at__isnull=True).exclude(
+                        user=OuterRef("pk")
+                    )
+                    people = people.filter(Exists(partner))
+                for user_id, at in people.values_list("pk", "at"):
+                    rows.append(
+                        Delivery(
+                            user_id=user_id,
+                            kind=spec.kind,
+                            local_date=clock.local_date,
+                            due_at=due_instant(clock.zone, clock.local_date, at),
+                            status=Status.QUEUED,
+                            queued_at=marker,
+                        )
+                    )
+        with transaction.atomic():
+            Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+        keys = {(row.user_id, row.kind, row.local_date) for row in rows}
+        claimed = Delivery.objects.filter(queued_at=marker, status=Status.QUEUED, attempts=0)
+        return sorted(
+            pk for pk, *key in claimed.values_list("pk", "user_id", "kind", "local_date") if tuple(key) in keys
+        )
+    finally:
+        cache.delete(lock)
+
+
+def chunks(ids: Sequence[int], size: int) -> Iterable[list[int]]:
+    for start in range(0, len(ids), size):
+        yield list(ids[start : start + size])
+
+
+def fan_out(ids: Sequence[int]) -> None:
+    """One send task per batch of ids. A failed publish is not fatal: the reconciler finds the rows."""
+    from exercises.tasks import send_batch
+
+    for batch in chunks(ids, settings.DAILY_PROMPT_BATCH_SIZE):
+        try:
+            send_batch.apply_async(args=[batch])
+        except Exception:  # noqa: BLE001 -- the rows stay queued; the reconciler re-queues them
+            logger.warning("Could not enqueue %d prompt deliveries; the reconciler will retry.", len(batch))
+
+
+# --- Send -----------------------------------------------------------------------------
+
+
+@dataclass
+class Job:
+    delivery: Delivery
+    user: User
+    email: bool
+    inapp: bool
+    partner_name: str = ""
+    message: PromptEmail | None = None
+
+
+@dataclass
+class BatchOutcome:
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    retry_ids: list[int] = field(default_factory=list)
+    retry_error: str = ""
+
+    def as_dict(self) -> dict:
+        return {"sent": self.sent, "failed": self.failed, "skipped": self.skipped, "retry": len(self.retry_ids)}
+
+
+@dataclass
+class People:
+    """What the send step needs to know about the people of one batch, loaded in a few queries."""
+
+    preferences: dict[int, PromptPreference]
+    couple_of: dict[int, Membership]
+    quiet: dict[int, CoupleQuietWindow]
+    partner_name: dict[int, str]
+
+    @classmethod
+    def load(cls, user_ids: Sequence[int]) -> People:
+        preferences = {p.user_id: p for p in PromptPreference.objects.filter(user_id__in=user_ids)}
+        memberships = {
+            m.user_id: m
+            for m in Membership.objects.filter(
+                user_id__in=user_ids, left_at__isnull=True, couple__ended_at__isnull=True
+            ).select_related("couple")
+        }
+        couple_ids = {m.couple_id for m in memberships.values()}
+        quiet = {q.couple_id: q for q in CoupleQuietWindow.objects.filter(couple_id__in=couple_ids)}
+        seats: dict[int, list[tuple[int, str]]] = {}
+        for couple_id, user_id, name in Membership.objects.filter(
+            couple_id__in=couple_ids, left_at__isnull=True
+        ).values_list("couple_id", "user_id", "user__display_name"):
+            seats.setdefault(couple_id, []).append((user_id, name))
+        partner_name = {}
+        for user_id, membership in memberships.items():
+            others = [name for uid, name in seats.get(membership.couple_id, []) if uid != user_id]
+            if others:
+                partner_name[user_id] = others[0] or "your partner"
+        return cls(preferences=preferences, couple_of=memberships, quiet=quiet, partner_name=partner_name)
+
+    def preference(self, user_id: int) -> PromptPreference:
+        return self.preferences.get(user_id) or PromptPreference(user_id=user_id)
+
+
+def skip_reason(delivery: Delivery, user: User, people: People, now: dt.datetime) -> str:
+    """Why this prompt must not go out now ("" when it may). Checked at send time, whatever the tick saw."""
+    spec = SPECS.get(delivery.kind)
+    if spec is None:
+        return "not a prompt this pipeline sends"
+    preference = people.preference(user.pk)
+    membership = people.couple_of.get(user.pk)
+    if not user.is_active:
+        return "account inactive"
+    if membership is None:
+        return "not in a couple space"
+    if spec.needs_partner and user.pk not in people.partner_name:
+        return "no partner in the space yet"
+    if user.prompts_paused:
+        return "all prompts paused"
+    if preference.paused_until and preference.paused_until >= delivery.local_date:
+        return "paused until a later date"
+    if not getattr(preference, spec.enabled_field):
+        return "this prompt is turned off"
+    if not (preference.inapp_enabled or wants_email(preference)):
+        return "unsubscribed from email" if preference.email_unsubscribed_at else "no channel chosen"
+    quiet = people.quiet.get(membership.couple_id)
+    if quiet is not None and quiet.contains(local_now(user.time_zone, now).time()):
+        return "couple quiet time"
+    if too_late(delivery.due_at, now):
+        return "more than the catch-up window late"
+    return ""
+
+
+def wants_email(preference: PromptPreference) -> bool:
+    return preference.email_enabled and preference.email_unsubscribed_at is None
+
+
+def message_domain() -> str:
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return address.rpartition("@")[2] or "trustrepair.example"
+
+
+def deliveries_send(
+    ids: Sequence[int], *, retry_in: float | None = None, now: dt.datetime | None = None
+) -> BatchOutcome:
+    """Send the ``queued`` deliveries among ``ids``; the others are someone else's (or done) and left alone.
+
+    ``retry_in``: seconds until the caller's retry, for rows that hit a
+    temporary failure; ``None`` means this was the last try and such rows fail.
+    """
+    outcome = BatchOutcome()
+    jobs = _start(ids, now or timezone.now(), outcome)
+    email_jobs = [job for job in jobs if job.email]
+    if email_jobs:
+        _compose(email_jobs, outcome)
+        _send_emails([job for job in email_jobs if job.message is not None], outcome, retry_in)
+    return outcome
+
+
+def _start(ids: Sequence[int], now: dt.datetime, outcome: BatchOutcome) -> list[Job]:
+    """Lock, re-check and mark the batch; create first-attempt notifications. One short transaction."""
+    with transaction.atomic():
+        # By primary key only, the state checked here: a status condition in SQL can tempt the planner into
+        # walking the whole partial index of unfinished rows (100k entries at the morning peak).
+        locked = (
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk__in=list(ids))
+            .select_related("user")
+            .order_by("pk")
+        )
+        rows = [row for row in locked if row.status == Status.QUEUED]
+        if not rows:
+            return []
+        people = People.load([row.user_id for row in rows])
+        copies = prompt_copy.load_copy_rows()
+        paths = {kind: prompt_path(kind) for kind in SPECS}
+        notifications, jobs = [], []
+        # One make_msgid per batch; the row's id makes each Message-ID unique (and it is kept across retries).
+        local, _, domain = make_msgid(domain=message_domain())[1:-1].partition("@")
+        marks, new_message_ids = RowMarks(), []
+        for row in rows:
+            user = row.user
+            reason = skip_reason(row, user, people, now)
+            if reason:
+                marks.add(row, status=Status.SKIPPED, last_error=reason)
+                outcome.skipped += 1
+                continue
+            if row.attempts >= settings.DAILY_PROMPT_MAX_ATTEMPTS:
+                error = f"gave up after {row.attempts} attempts; last: {row.last_error}"[:ERROR_LIMIT]
+                marks.add(row, status=Status.FAILED, last_error=error)
+                outcome.failed += 1
+                continue
+            preference = people.preference(user.pk)
+            job = Job(
+                delivery=row,
+                user=user,
+                email=wants_email(preference),
+                inapp=preference.inapp_enabled,
+                partner_name=people.partner_name.get(user.pk, ""),
+            )
+            if job.inapp and row.attempts == 0:
+                copy = prompt_copy.copy_for(row.kind, copies)
+                notifications.append(_prompt_notification(row, copy, paths[row.kind]))
+            row.attempts += 1
+            if job.email:
+                if not row.message_id:
+                    row.message_id = f"<{local}.prompt{row.pk}@{domain}>"
+                    new_message_ids.append(row.pk)
+                marks.add(row, status=Status.SENDING, queued_at=now)
+            else:
+                marks.add(row, status=Status.SENT, sent_at=now, last_error="", queued_at=now)
+                outcome.sent += 1
+            jobs.append(job)
+        marks.save(increment_attempts=[job.delivery.pk for job in jobs])
+        if new_message_ids:  # the same text as above, written by one statement
+            Delivery.objects.filter(pk__in=new_message_ids).update(
+                message_id=Concat(Value(f"<{local}.prompt"), Cast("pk", CharField()), Value(f"@{domain}>"))
+            )
+        Notification.objects.bulk_create(notifications)
+    return jobs
+
+
+def prompt_path(kind: str) -> str:
+    return reverse("daily:checkin") if kind == PromptKind.CHECKIN else reverse("exercises:appreciations")
+
+
+def _prompt_notification(delivery: Delivery, copy: prompt_copy.Copy, url: str) -> Notification:
+    first_line = copy.body.strip().splitlines()[0] if copy.body.strip() else ""
+    return Notification(
+        user_id=delivery.user_id,
+        kind=f"{delivery.kind}_prompt",
+        title=copy.subject[:200],
+        body=first_line[:500],
+        url=url,
+    )
+
+
+def _compose(jobs: list[Job], outcome: BatchOutcome) -> None:
+    copies = prompt_copy.load_copy_rows()
+    starters = prompt_copy.load_starters()
+    links = emails.Links.build()
+    broken = []
+    for job in jobs:
+        try:
+            job.message = emails.prompt_message(
+                delivery=job.delivery,
+                user=job.user,
+                copy=prompt_copy.copy_for(job.delivery.kind, copies),
+                starter=prompt_copy.starter_for(job.delivery.local_date, starters),
+                partner_name=job.partner_name,
+                links=links,
+            )
+        except Exception as exc:
+            logger.exception("Could not compose prompt delivery %s", job.delivery.pk)
+            broken.append((job, Status.FAILED, f"could not compose the email: {exc}"))
+    if broken:
+        _finish(broken, timezone.now(), None, outcome)
+
+
+# What a failure means for the message in hand and for the rest of the batch.
+PERMANENT, TEMPORARY, CONNECTION = "permanent", "temporary", "connection"
+
+
+def classify(exc: BaseException) -> str:
+    """permanent: never retry this message; temporary: retry it later; connection: the session is gone."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        return TEMPORARY if codes and all(400 <= code < 500 for code in codes) else PERMANENT
+    if isinstance(exc, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError | smtplib.SMTPHeloError):
+        return CONNECTION
+    if isinstance(exc, smtplib.SMTPResponseException):
+        if exc.smtp_code == 421:  # the server is closing the session
+            return CONNECTION
+        if 400 <= exc.smtp_code < 500:
+            return TEMPORARY
+        if 500 <= exc.smtp_code < 600:
+            return PERMANENT
+        return CONNECTION
+    if isinstance(exc, OSError | smtplib.SMTPException | socket.timeout):
+        return CONNECTION
+    if isinstance(exc, ValueError | UnicodeError):  # an address Django refuses to put on the wire
+        return PERMANENT
+    return CONNECTION
+
+
+def describe(exc: BaseException) -> str:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        text = "; ".join(
+            f"{code} {msg.decode(errors='replace') if isinstance(msg, bytes) else msg}"
+            for code, msg in exc.recipients.values()
+        )
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        error = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        text = f"{exc.smtp_code} {error}"
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    return text[:ERROR_LIMIT]
+
+
+def _send_emails(jobs: list[Job], outcome: BatchOutcome, retry_in: float | None) -> None:
+    """All of a batch's mail over one SMTP connection, marking results every few messages."""
+    if not jobs:
+        return
+    mark_every = max(1, settings.DAILY_PROMPT_MARK_EVERY)
+    done: list[tuple[Job, str, str]] = []
+    backend = mail.mailers.default
+    try:
+        try:
+            backend.open()
+        except Exception as exc:  # noqa: BLE001 -- classified: every failure to connect is temporary
+            error = describe(exc)
+            logger.warning("SMTP connection failed (%s); %d prompts will be retried.", error, len(jobs))
+            _finish([(job, "retry", error) for job in jobs], timezone.now(), retry_in, outcome)
+            return
+        send = _sender(backend)
+        for index, job in enumerate(jobs):
+            try:
+                send(job.message)
+            except Exception as exc:  # noqa: BLE001 -- classified below
+                kind, error = classify(exc), describe(exc)
+                if kind == PERMANENT:
+                    done.append((job, Status.FAILED, error))
+                elif kind == TEMPORARY:
+                    done.append((job, "retry", error))
+                else:
+                    logger.warning("SMTP session lost (%s); %d prompts will be retried.", error, len(jobs) - index)
+                    done.extend((rest, "retry", error) for rest in jobs[index:])
+                    break
+            else:
+                done.append((job, Status.SENT, ""))
+            if len(done) >= mark_every:
+                _finish(done, timezone.now(), retry_in, outcome)
+                done = []
+    finally:
+        if done:
+            _finish(done, timezone.now(), retry_in, outcome)
+        # The mail is out (or not) either way; a failed QUIT changes nothing.
+        with contextlib.suppress(Exception):
+            backend.close()
+
+
+def _sender(backend) -> Callable[[PromptEmail], None]:
+    """How to send one message through the open ``backend``.
+
+    For Django's SMTP backend the message goes straight into its open session
+    (``sendmail`` with the bytes ``PromptEmail`` wrote): the backend's own
+    ``send_messages`` re-parses both addresses of every message with the
+    strict RFC 5322 parser, which cost as much as everything else here. Other
+    backends (tests' locmem, development's files) get ``send_messages``.
+    """
+    if isinstance(backend, SMTPBackend) and backend.connection is not None:
+        session, senders = backend.connection, {}
+
+        def send(message: PromptEmail) -> None:
+            if message.from_email not in senders:
+                senders[message.from_email] = parseaddr(message.from_email)[1]
+            session.sendmail(senders[message.from_email], message.recipients(), bytes(message.message()))
+
+        return send
+    return lambda message: backend.send_messages([message])
+
+
+def _finish(
+    results: list[tuple[Job, str, str]], now: dt.datetime, retry_in: float | None, outcome: BatchOutcome
+) -> None:
+    """Record results, but only on rows still ``sending`` (a row the reconciler took back is left alone).
+
+    The usual case, every message of the chunk sent, is one UPDATE.
+    """
+    sent, failed, retry = [], {}, {}
+    for job, result, error in results:
+        if result == Status.SENT:
+            sent.append(job.delivery.pk)
+        elif result == "retry" and retry_in is not None:
+            retry.setdefault(error, []).append(job.delivery.pk)
+        else:
+            error = error if result == Status.FAILED else f"gave up retrying: {error}"
+            failed.setdefault(error[:ERROR_LIMIT], []).append(job.delivery.pk)
+    with transaction.atomic():
+        # Lock by primary key and check the state here (see _start on why not in SQL).
+        locked = Delivery.objects.select_for_update().filter(pk__in=[job.delivery.pk for job, _, _ in results])
+        owned = {pk for pk, status in locked.values_list("pk", "status") if status == Status.SENDING}
+        rows = Delivery.objects
+        if sent := [pk for pk in sent if pk in owned]:
+            outcome.sent += rows.filter(pk__in=sent).update(status=Status.SENT, sent_at=now, last_error="")
+        for error, pks in failed.items():
+            mine = [pk for pk in pks if pk in owned]
+            outcome.failed += rows.filter(pk__in=mine).update(status=Status.FAILED, last_error=error)
+        for error, pks in retry.items():
+            mine = [pk for pk in pks if pk in owned]
+            # queued_at moves to when the retry runs, so the reconciler leaves the row to that retry.
+            rows.filter(pk__in=mine).update(
+                status=Status.QUEUED, last_error=error, queued_at=now + dt.timedelta(seconds=retry_in)
+            )
+            outcome.retry_ids += mine
+            outcome.retry_error = error
+
+
+class RowMarks:
+    """Pending column changes of many rows, written as one UPDATE per distinct set of values.
+
+    A batch's rows mostly change the same way (all sent at the same instant), so
+    this is a handful of statements where a per-row UPDATE (or Django's
+    ``bulk_update`` with its CASE per column) would cost hundreds.
+    """
+
+    def __init__(self):
+        self.changes: dict[int, dict] = {}
+
+    def add(self, row: Delivery, **values) -> None:
+        for name, value in values.items():
+            setattr(row, name, value)
+        self.changes.setdefault(row.pk, {}).update(values)
+
+    def save(self, *, increment_attempts: Sequence[int] = ()) -> None:
+        groups: dict[tuple, list[int]] = {}
+        for pk, values in self.changes.items():
+            groups.setdefault(tuple(sorted(values.items())), []).append(pk)
+        for values, pks in groups.items():
+            Delivery.objects.filter(pk__in=pks).update(**dict(values))
+        if increment_attempts:
+            Delivery.objects.filter(pk__in=list(increment_attempts)).update(attempts=F("attempts") + 1)
+
+
+def retry_delay(retries: int) -> float:
+    """Exponential backoff with jitter, capped: base, 2×base, 4×base… each drawn from its upper half."""
+    ceiling = min(settings.DAILY_PROMPT_RETRY_CAP_SECONDS, settings.DAILY_PROMPT_RETRY_BASE_SECONDS * 2**retries)
+    return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 -- jitter, not security
+
+
+def deliveries_give_up(ids: Sequence[int], error: str) -> int:
+    """Mark still-queued rows failed (the task ran out of retries before it could try them again)."""
+    return Delivery.objects.filter(pk__in=list(ids), status=Status.QUEUED).update(
+        status=Status.FAILED, last_error=f"gave up retrying: {error}"[:ERROR_LIMIT]
+    )
+
+
+# --- Reconcile ------------------------------------------------------------------------
+
+
+def send_queue_backlog() -> int | None:
+    """Messages waiting in the send queue, or None when the broker cannot say."""
+    from trustrepair.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            return conn.default_channel.queue_declare(queue=SEND_QUEUE, passive=True).message_count
+    except Exception:  # noqa: BLE001 -- unknown is treated as "maybe lost"
+        return None
+
+
+def reconcile(
+    *,
+    stale_after: dt.timedelta | None = None,
+    now: dt.datetime | None = None,
+    enqueue: Callable[[list[int]], None] | None = None,
+    backlog: Callable[[], int | None] = send_queue_backlog,
+) -> int:
+    """Re-queue deliveries stuck in ``sending`` or ``queued``; returns how many were handed out again."""
+    now = now or timezone.now()
+    stale_after = stale_after or dt.timedelta(seconds=settings.DAILY_PROMPT_STALE_SECONDS)
+    cutoff = now - stale_after
+    with transaction.atomic():
+        revived = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(status=Status.SENDING, queued_at__lt=cutoff)
+            .values_list("pk", flat=True)
+        )
+        Delivery.objects.filter(pk__in=revived).update(status=Status.QUEUED, queued_at=now)
+    waiting = backlog()
+    # Queued rows are probably still in the broker while the queue has messages; much older ones are not.
+    queued_cutoff = cutoff if not waiting else now - 4 * stale_after
+    with transaction.atomic():
+        lost = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(status=Status.QUEUED, queued_at__lt=queued_cutoff)
+            .values_list("pk", flat=True)
+        )
+        Delivery.objects.filter(pk__in=lost).update(queued_at=now)
+    ids = sorted(set(revived) | set(lost))
+    if ids:
+        logger.info("Reconciler re-queued %d deliveries (%d were stuck sending).", len(ids), len(revived))
+        (enqueue or fan_out)(ids)
+    return len(ids)

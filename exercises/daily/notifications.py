@@ -1,0 +1,80 @@
+"""In-app notices that are not daily prompts: an appreciation arrived.
+
+``notify_appreciation_received`` is called by ``appreciation_send`` inside its
+transaction. The in-app notice is keyed to the appreciation (its link names
+it), so calling twice for one appreciation makes one notice; the email, when
+the recipient wants prompt emails, is sent by a task after the commit.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core import mail
+from django.core.cache import cache
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from exercises.models import Appreciation, Notification, PromptPreference
+
+from . import emails
+from .delivery import wants_email
+from .scheduling import local_today
+
+logger = logging.getLogger(__name__)
+
+APPRECIATION_RECEIVED = "appreciation_received"
+EMAIL_SENT_KEY = "daily:appreciation-email-sent:{pk}"
+EMAIL_SENT_TTL = 7 * 24 * 3600
+
+
+def appreciation_link(appreciation: Appreciation) -> str:
+    return f"{reverse('exercises:appreciations')}#appreciation-{appreciation.pk}"
+
+
+def email_wanted(user) -> bool:
+    """Email for this person now: by email on, not unsubscribed, and no pause in force."""
+    preference = PromptPreference.objects.filter(user=user).first() or PromptPreference(user=user)
+    if user.prompts_paused or not wants_email(preference):
+        return False
+    return not (preference.paused_until and preference.paused_until >= local_today(user))
+
+
+def notify_appreciation_received(appreciation: Appreciation) -> Notification:
+    recipient = appreciation.recipient
+    url = appreciation_link(appreciation)
+    existing = Notification.objects.filter(user=recipient, kind=APPRECIATION_RECEIVED, url=url).first()
+    if existing is not None:
+        return existing
+    notice = Notification.objects.create(
+        user=recipient,
+        kind=APPRECIATION_RECEIVED,
+        title=f"{appreciation.sender.get_short_name()} sent you an appreciation",
+        body="Their words are waiting in your shared space.",
+        url=url,
+    )
+    if email_wanted(recipient):
+        from exercises.tasks import send_appreciation_email
+
+        transaction.on_commit(lambda: send_appreciation_email.delay(appreciation.pk))
+    return notice
+
+
+def appreciation_email_send(appreciation_id: int) -> bool:
+    """Send the "an appreciation arrived" email unless it went already, was read already, or is no longer wanted.
+
+    Returns whether a message went out. A crash between sending and noting it
+    can repeat this one message; nothing else does.
+    """
+    appreciation = Appreciation.objects.select_related("recipient", "sender").filter(pk=appreciation_id).first()
+    key = EMAIL_SENT_KEY.format(pk=appreciation_id)
+    if appreciation is None or appreciation.seen_at is not None or cache.get(key):
+        return False
+    recipient = appreciation.recipient
+    if not recipient.is_active or not email_wanted(recipient):
+        return False
+    message = emails.appreciation_received(recipient=recipient, sender_name=appreciation.sender.get_short_name())
+    mail.mailers.default.send_messages([message])
+    cache.set(key, timezone.now().isoformat(), EMAIL_SENT_TTL)
+    return True

@@ -1,0 +1,91 @@
+"""Reads of the daily rhythm: check-ins (with the partner's share rules), preferences, notifications."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.shortcuts import get_object_or_404
+
+from accounts.models import Couple
+from exercises.models import CheckIn, CoupleQuietWindow, Notification, PromptPreference
+
+from .scheduling import local_today
+
+Share = CheckIn.Share
+DASHBOARD_DAYS = 7
+NOTIFICATION_PAGE = 50
+
+
+def preferences_for(user) -> PromptPreference:
+    """The person's preferences; an unsaved row with the defaults when they never changed them."""
+    return PromptPreference.objects.filter(user=user).first() or PromptPreference(user=user)
+
+
+def quiet_window_for(couple: Couple | None) -> CoupleQuietWindow | None:
+    if couple is None:
+        return None
+    return CoupleQuietWindow.objects.filter(couple=couple).select_related("set_by").first()
+
+
+def checkin_today(user) -> CheckIn | None:
+    return CheckIn.objects.filter(user=user, local_date=local_today(user)).first()
+
+
+def partner_view(checkin: CheckIn) -> dict:
+    """What the partner may see of one check-in: ratings, or everything, as its author chose."""
+    view = {"local_date": checkin.local_date, "safety": checkin.safety, "trust": checkin.trust}
+    if checkin.share == Share.EVERYTHING:
+        view |= {"mood": checkin.get_mood_display(), "need": checkin.need}
+    return view
+
+
+def checkins_for_dashboard(couple: Couple, user) -> dict:
+    """The last week of check-ins: all of mine, and what my partner chose to share with me.
+
+    Returns ``{"days": [{"date", "mine", "partner"}, …] (newest first), "partner",
+    "show_partner", "today"}``; ``mine`` is a ``CheckIn`` or None, ``partner``
+    is ``partner_view(...)`` or None. While the couple's safety mode is on,
+    nothing of either partner's check-ins is shown to the other (``show_partner``
+    is False), whatever was chosen when they were written. Two queries.
+    """
+    today = local_today(user)
+    since = today - dt.timedelta(days=DASHBOARD_DAYS - 1)
+    partner = couple.partner_of(user)
+    mine = {c.local_date: c for c in CheckIn.objects.filter(user=user, local_date__gte=since, local_date__lte=today)}
+    show_partner = partner is not None and couple.watch_features_enabled
+    theirs = {}
+    if show_partner:
+        # The partner's own local dates; in another zone "today" may differ by one, hence the day of margin.
+        shared = CheckIn.objects.filter(
+            user=partner, couple=couple, local_date__gte=since, local_date__lte=today + dt.timedelta(days=1)
+        ).exclude(share=Share.NOTHING)
+        theirs = {c.local_date: partner_view(c) for c in shared}
+    days = []
+    for offset in range(DASHBOARD_DAYS):
+        day = today - dt.timedelta(days=offset)
+        days.append({"date": day, "mine": mine.get(day), "partner": theirs.get(day)})
+    if today + dt.timedelta(days=1) in theirs:
+        days.insert(
+            0, {"date": today + dt.timedelta(days=1), "mine": None, "partner": theirs[today + dt.timedelta(days=1)]}
+        )
+    return {
+        "days": days,
+        "partner": partner,
+        "show_partner": show_partner,
+        "today": today,
+        "done_today": today in mine,
+        "any": bool(mine or theirs),
+    }
+
+
+def unread_count(user) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def notifications_for(user, limit: int = NOTIFICATION_PAGE) -> list[Notification]:
+    return list(Notification.objects.filter(user=user).order_by("-created_at", "-pk")[:limit])
+
+
+def notification_or_404(user, pk: int) -> Notification:
+    """One of ``user``'s own notifications, or 404: another person's id is indistinguishable from a missing one."""
+    return get_object_or_404(Notification, user=user, pk=pk)

@@ -1,0 +1,72 @@
+"""Fixtures of the daily-rhythm tests.
+
+The couple cast comes from the couple-space tests (A and B paired; the
+outsider in a couple of their own). ``due_now`` sets a person's prompt times a
+minute before their local now, so one tick claims them.
+"""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from exercises.daily.scheduling import local_now
+from exercises.models import PromptPreference
+from tests.couple.conftest import couple, other_couple, other_partner, pair, unpaired  # noqa: F401
+
+SMTP_TEST_OPTIONS = {"timeout": 5}
+
+
+def due_now(user, *, kinds=("checkin",), minutes_ago=1, now=None, **preference):
+    """Make ``user`` due for ``kinds`` now (other kinds off); returns their preference row."""
+    local = local_now(user.time_zone, now or timezone.now()) - dt.timedelta(minutes=minutes_ago)
+    at = local.time().replace(second=0, microsecond=0)
+    values = {
+        "checkin_enabled": "checkin" in kinds,
+        "appreciation_enabled": "appreciation" in kinds,
+        "checkin_time": at,
+        "appreciation_time": at,
+        **preference,
+    }
+    pref, _ = PromptPreference.objects.update_or_create(user=user, defaults=values)
+    return pref
+
+
+def smtp_mailers(port: int) -> dict:
+    return {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, **SMTP_TEST_OPTIONS},
+        }
+    }
+
+
+@pytest.fixture
+def sink():
+    """An SMTP sink in this process: ``(stats, port, refusals)``; add ``Refusal`` rows to script failures."""
+    from exercises.daily.bench.sink import CountingHandler, SinkStats, free_port, start_controller
+
+    stats, refusals = SinkStats(), []
+    handler = CountingHandler(stats)
+    port = free_port()
+    controller = start_controller(handler, port)
+
+    class Sink:
+        def __init__(self):
+            self.stats, self.port, self.handler = stats, port, handler
+
+        def refuse(self, refusal):
+            refusals.append(refusal)
+            handler.refusals[refusal.address.lower()] = refusal
+
+    try:
+        yield Sink()
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_sink(sink, settings):
+    """The sink, with Django's default mailer pointed at it (instead of the test outbox)."""
+    settings.MAILERS = smtp_mailers(sink.port)
+    return sink

@@ -1,0 +1,33 @@
+"""Isolation cases of the daily rhythm: check-ins (both partners' words carry the marker) and notifications."""
+
+from exercises.daily import services
+from exercises.models import CheckIn, Notification
+
+
+def _checkins(world) -> dict:
+    for person in (world.partner_a, world.partner_b):
+        services.checkin_save(
+            user=person,
+            couple=world.couple,
+            mood=CheckIn.Mood.HOPEFUL,
+            safety=6,
+            trust=4,
+            need=f"A quiet evening together. {world.marker}",
+            share=CheckIn.Share.EVERYTHING,
+        )
+    return {}
+
+
+def _notification(world) -> dict:
+    _checkins(world)
+    notice = Notification.objects.create(
+        user=world.partner_a, kind="checkin_prompt", title=f"Time to check in {world.marker}", url="/couple/checkin/"
+    )
+    return {"pk": notice.pk}
+
+
+CASES = {
+    "daily:checkin": _checkins,
+    "daily:quiet_window": _checkins,
+    "daily:notification_read": _notification,
+}
