@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.template.defaultfilters import pluralize
 
 from accounts.models import Couple, CoupleEvent, OnboardingResponse, SafetyCheck, User
+from accounts.therapists.selectors import recommendations_for
 from exercises.progress import progress_for
 from exercises.selectors.accountability import accountability_state
 from exercises.selectors.agreements import agreements_waiting_for
@@ -81,4 +82,5 @@ def dashboard_for(*, couple: Couple, user: User) -> dict:
         "next_step": next_step,
         "invitations": list(couple.invitations.pending()) if partner is None else [],
         "both_onboarded": i_onboarded and partner_onboarded,
+        "recommendations": recommendations_for(couple, progress=progress),
     }

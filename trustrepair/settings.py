@@ -128,6 +128,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication and messages: session timeouts per role, therapists read-only in partner areas.
+    "accounts.middleware.SessionPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -148,6 +150,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "trustrepair.context_processors.site",
+                "exercises.daily.context_processors.notifications",
             ],
         },
     },
@@ -200,8 +203,34 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict = {
     # Keeps the beat process honest: it proves the schedule reaches a worker.
     "heartbeat": {"task": "trustrepair.tasks.heartbeat", "schedule": 60.0},
+    # Daily prompts (exercises/daily/delivery.py). A tick or reconcile older than
+    # a minute is useless (the next one is already coming), so they expire.
+    "daily-prompts-tick": {"task": "exercises.tasks.tick", "schedule": 60.0, "options": {"expires": 55}},
+    "daily-prompts-reconcile": {"task": "exercises.tasks.reconcile", "schedule": 60.0, "options": {"expires": 55}},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Workers consume all three queues (none is named with -Q). Prompt batches have
+# their own queue, so the reconciler can tell a backlog from lost messages, and
+# the every-minute tick and reconcile never wait behind a backlog of batches.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = {"celery": {}, "daily_send": {}, "daily_control": {}}
+CELERY_TASK_ROUTES = {
+    "exercises.tasks.send_batch": {"queue": "daily_send"},
+    "exercises.tasks.tick": {"queue": "daily_control"},
+    "exercises.tasks.reconcile": {"queue": "daily_control"},
+}
+# Delivery pipeline knobs: deliveries per task (one SMTP connection each); rows
+# marked sent every N messages (a worker killed mid-batch repeats at most N);
+# how late a prompt may still go out; when a queued/sending row counts as stuck;
+# retries of temporary SMTP failures (exponential from BASE, capped at CAP).
+DAILY_PROMPT_BATCH_SIZE = env_int("DAILY_PROMPT_BATCH_SIZE", 250)
+DAILY_PROMPT_MARK_EVERY = env_int("DAILY_PROMPT_MARK_EVERY", 10)
+DAILY_PROMPT_CATCH_UP_HOURS = env_int("DAILY_PROMPT_CATCH_UP_HOURS", 3)
+DAILY_PROMPT_STALE_SECONDS = env_int("DAILY_PROMPT_STALE_SECONDS", 300)
+DAILY_PROMPT_RETRY_BASE_SECONDS = env_int("DAILY_PROMPT_RETRY_BASE_SECONDS", 30)
+DAILY_PROMPT_RETRY_CAP_SECONDS = env_int("DAILY_PROMPT_RETRY_CAP_SECONDS", 600)
+DAILY_PROMPT_MAX_RETRIES = env_int("DAILY_PROMPT_MAX_RETRIES", 6)
+DAILY_PROMPT_MAX_ATTEMPTS = env_int("DAILY_PROMPT_MAX_ATTEMPTS", 8)
 
 # --- Email -----------------------------------------------------------------
 # Production without EMAIL_URL sends through the machine's own mail server; a
@@ -261,6 +290,12 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
+# Sensitive account changes (email addresses here; two-factor changes, data export
+# and account deletion by their own decorators) ask for the password, or a
+# two-factor code, again when the last sign-in is more than five minutes old.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+MFA_REAUTHENTICATION_REQUIRED = True
 
 # --- Security ----------------------------------------------------------------
 SECURE_CSP = {
@@ -280,6 +315,22 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# Session lifetimes in seconds (accounts/middleware.py enforces them on every request).
+# Therapists see other people's data: 15 minutes idle, 12 hours at most. Partners: 14 days idle, 30 days at most.
+SESSION_TIMEOUTS = {
+    "therapist": {
+        "idle": env_int("SESSION_THERAPIST_IDLE_SECONDS", 15 * 60),
+        "absolute": env_int("SESSION_THERAPIST_ABSOLUTE_SECONDS", 12 * 3600),
+    },
+    "partner": {
+        "idle": env_int("SESSION_PARTNER_IDLE_SECONDS", 14 * 86400),
+        "absolute": env_int("SESSION_PARTNER_ABSOLUTE_SECONDS", 30 * 86400),
+    },
+}
+for _role, _limits in SESSION_TIMEOUTS.items():
+    if not 0 < _limits["idle"] <= _limits["absolute"]:
+        raise ImproperlyConfigured(f"Session timeouts for {_role}s: need 0 < idle <= absolute, got {_limits}.")
+SESSION_COOKIE_AGE = max(limits["absolute"] for limits in SESSION_TIMEOUTS.values())  # the longest any session lives
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 if PRODUCTION:
@@ -318,3 +369,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# Benchmark-only endpoints (trustrepair/bench_views.py), turned on by `make bench` for its own server only.
+BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
