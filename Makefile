@@ -60,3 +60,22 @@ migrations-check: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var
+
+# --- Web load benchmark (README "Performance") ---------------------------------------------------
+# Seeds a dedicated PostgreSQL database once (10,000 couples with months of activity; add --reseed to
+# BENCH_WEB_ARGS to start again), serves the app with gunicorn in production mode and drives it with wrk
+# on 127.0.0.1 only. The last line printed is the `web: …` summary; it exits 1 when a target is missed
+# (add --report-only to BENCH_WEB_ARGS to only report).
+BENCH_WEB_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/trustrepair_bench_web
+BENCH_WEB_REDIS_URL ?= redis://127.0.0.1:6379/10
+BENCH_WEB_ARGS ?= --couples 10000 --seconds 60
+
+.PHONY: bench bench-web
+bench: bench-web
+
+bench-web: $(STAMP)
+	@.ci/services
+	@command -v wrk >/dev/null 2>&1 || { echo "Installing wrk (Debian package)…"; \
+		apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }; } \
+		|| { echo "wrk is missing and could not be installed: run apt-get install -y wrk as root." >&2; exit 1; }
+	DATABASE_URL=$(BENCH_WEB_DATABASE_URL) REDIS_URL=$(BENCH_WEB_REDIS_URL) $(PY) manage.py bench_web $(BENCH_WEB_ARGS)
