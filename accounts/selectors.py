@@ -13,10 +13,10 @@ from exercises.selectors.appreciations import unseen_appreciations
 from exercises.selectors.questions import unanswered_count
 
 
-def flow_items_waiting_for(couple: Couple, user: User) -> list[tuple[str, str]]:
+def flow_items_waiting_for(couple: Couple, user: User, roles=None) -> list[tuple[str, str]]:
     """Things in the ongoing flows that wait on this person, as (label, url name)."""
     items = []
-    if accountability_state(couple)["waiting_for"] == user:
+    if accountability_state(couple, roles)["waiting_for"] == user:
         items.append(("The accountability statement", "exercises:accountability"))
     if count := unanswered_count(couple, user):
         items.append((f"{count} question{pluralize(count)} waiting for your answer", "exercises:questions"))
@@ -46,7 +46,7 @@ def dashboard_for(*, couple: Couple, user: User) -> dict:
         waiting_for_partner.append("Their onboarding answers")
 
     progress = progress_for(couple=couple, user=user)
-    waiting_for_me += flow_items_waiting_for(couple, user)
+    waiting_for_me += flow_items_waiting_for(couple, user, progress.roles)
     listed = {label for label, _ in waiting_for_me}
     for item in progress.in_progress_for_me():
         if item.exercise.title not in listed:

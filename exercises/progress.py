@@ -70,6 +70,7 @@ class ModuleProgress:
 @dataclass
 class CoupleProgress:
     modules: list[ModuleProgress]
+    roles: dict[int, set[str]] = field(default_factory=dict)  # from onboarding, for callers that need them too
     by_exercise: dict[int, ExerciseProgress] = field(default_factory=dict)
 
     def __post_init__(self):
@@ -133,7 +134,7 @@ def progress_for(*, couple: Couple, user: User) -> CoupleProgress:
     partner = couple.partner_of(user)
     roles = roles_by_user(couple)
     modules = list(Module.objects.published())
-    exercises = list(Exercise.objects.published().order_by("module__order", "order", "pk"))
+    exercises = list(Exercise.objects.published().select_related("module").order_by("module__order", "order", "pk"))
     unlocked_ids = set(ModuleUnlock.objects.filter(couple=couple).values_list("module_id", flat=True))
 
     runs = {}
@@ -164,7 +165,8 @@ def progress_for(*, couple: Couple, user: User) -> CoupleProgress:
     has_agreement = couple.agreements.exists()
     ritual_done = RitualDone.objects.filter(ritual__couple=couple).exists()
     has_ritual = couple.rituals.exists()
-    senders = set(Appreciation.objects.filter(couple=couple).values_list("sender_id", flat=True).distinct())
+    # order_by(): the model's default ordering would otherwise make DISTINCT return every row.
+    senders = set(Appreciation.objects.filter(couple=couple).order_by().values_list("sender_id", flat=True).distinct())
 
     def status_of(exercise: Exercise) -> Status:
         kind = exercise.kind
@@ -220,4 +222,4 @@ def progress_for(*, couple: Couple, user: User) -> CoupleProgress:
         unlocked = module.unlock_rule == Module.Unlock.OPEN or module.pk in unlocked_ids or previous_done
         result.append(ModuleProgress(module=module, exercises=items, unlocked=unlocked, done=done))
         previous_done = done
-    return CoupleProgress(modules=result)
+    return CoupleProgress(modules=result, roles=roles)

@@ -49,7 +49,7 @@ def first_writers(couple: Couple, roles: dict[int, set[str]]) -> list[User]:
     return [p for p in ranked if _writer_rank(roles.get(p.pk)) < 3]
 
 
-def accountability_state(couple: Couple) -> dict:
+def accountability_state(couple: Couple, roles: dict[int, set[str]] | None = None) -> dict:
     """Where the statement stands, for the page and the dashboard.
 
     Keys: ``latest`` (the newest shared version or None), ``response`` (the
@@ -57,7 +57,7 @@ def accountability_state(couple: Couple) -> dict:
     (the partner whose turn it is, or None when nobody's is or it is unclear),
     ``complete`` (the hurt partner feels heard enough to go on), ``roles``.
     """
-    roles = roles_by_user(couple)
+    roles = roles_by_user(couple) if roles is None else roles
     latest = _shared(couple).select_related("author", "response").order_by("-revision").first()
     response = getattr(latest, "response", None) if latest else None
     complete = bool(response and response.heard_enough)
