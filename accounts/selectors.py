@@ -6,6 +6,7 @@ from django.template.defaultfilters import pluralize
 
 from accounts.models import Couple, CoupleEvent, OnboardingResponse, SafetyCheck, User
 from accounts.therapists.selectors import recommendations_for
+from exercises.daily.selectors import checkins_for_dashboard
 from exercises.progress import progress_for
 from exercises.selectors.accountability import accountability_state
 from exercises.selectors.agreements import agreements_waiting_for
@@ -83,4 +84,5 @@ def dashboard_for(*, couple: Couple, user: User) -> dict:
         "invitations": list(couple.invitations.pending()) if partner is None else [],
         "both_onboarded": i_onboarded and partner_onboarded,
         "recommendations": recommendations_for(couple, progress=progress),
+        "checkins": checkins_for_dashboard(couple, user),
     }
