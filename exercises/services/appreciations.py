@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Couple, User
+from exercises.daily.notifications import notify_appreciation_received
 from exercises.models import Appreciation
 from exercises.models.choices import Visibility
 
@@ -54,9 +55,12 @@ def appreciation_send(*, couple: Couple, sender: User, kind: str, text: str, vis
     ).first()
     if recent is not None:
         return recent
-    return Appreciation.objects.create(
+    appreciation = Appreciation.objects.create(
         couple=couple, sender=sender, recipient=recipient, kind=kind, text=text, visibility=visibility
     )
+    # Same transaction: the in-app notice exists exactly when the appreciation does (email follows the commit).
+    notify_appreciation_received(appreciation)
+    return appreciation
 
 
 def appreciations_mark_seen(*, couple: Couple, user: User) -> int:

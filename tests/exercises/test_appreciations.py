@@ -234,3 +234,15 @@ def test_the_page_uses_a_constant_number_of_queries(
     assert text(large).count("An effort I noticed") >= 80
     assert "<strong>thanks</strong>" in large.content.decode()
     assert "Back to your space" in text(large)
+
+
+def test_the_recipient_is_notified_once_in_the_app(couple, partner_a, partner_b):
+    from exercises.models import Notification
+    from exercises.services.appreciations import appreciation_send
+
+    sent = appreciation_send(couple=couple, sender=partner_a, kind="effort", text="You stayed.", visibility="couple")
+    appreciation_send(couple=couple, sender=partner_a, kind="effort", text="You stayed.", visibility="couple")  # double click
+    notices = Notification.objects.filter(user=partner_b, kind="appreciation_received")
+    assert notices.count() == 1
+    assert notices.get().url.endswith(f"#appreciation-{sent.pk}")
+    assert not Notification.objects.filter(user=partner_a).exists()
