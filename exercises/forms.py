@@ -20,7 +20,11 @@ SHORT_TEXT_LIMIT = 300
 def _field_for(step: Step, *, guess: bool = False) -> forms.Field:
     label = "Your guess of your partner's answer" if guess else step.prompt
     # Help text is rendered unescaped (Django's convention for developer-written help), so staff text is escaped here.
-    common = {"label": label, "required": step.required and not guess, "help_text": "" if guess else escape(step.help_text)}
+    common = {
+        "label": label,
+        "required": step.required and not guess,
+        "help_text": "" if guess else escape(step.help_text),
+    }
     options = [(c, c) for c in step.choices]
     match step.answer_type:
         case AnswerType.LONG_TEXT:
@@ -28,7 +32,9 @@ def _field_for(step: Step, *, guess: bool = False) -> forms.Field:
         case AnswerType.SHORT_TEXT:
             return forms.CharField(max_length=SHORT_TEXT_LIMIT, **common)
         case AnswerType.SCALE:
-            return forms.TypedChoiceField(choices=[(i, str(i)) for i in range(11)], coerce=int, widget=ScaleWidget, **common)
+            return forms.TypedChoiceField(
+                choices=[(i, str(i)) for i in range(11)], coerce=int, widget=ScaleWidget, **common
+            )
         case AnswerType.SINGLE_CHOICE:
             return forms.ChoiceField(choices=options, widget=forms.RadioSelect, **common)
         case AnswerType.MULTIPLE_CHOICE | AnswerType.CHECKLIST:
@@ -53,7 +59,10 @@ class StepsForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     visibility = forms.ChoiceField(
         label="Who can read your answers once you have both finished",
-        choices=[(Visibility.COUPLE, Visibility.COUPLE.label), (Visibility.COUPLE_THERAPIST, Visibility.COUPLE_THERAPIST.label)],
+        choices=[
+            (Visibility.COUPLE, Visibility.COUPLE.label),
+            (Visibility.COUPLE_THERAPIST, Visibility.COUPLE_THERAPIST.label),
+        ],
         initial=Visibility.COUPLE,
         widget=forms.RadioSelect,
     )
@@ -100,7 +109,10 @@ class StepsForm(forms.Form):
             name = step_field_name(step)
             if name not in self.cleaned_data:
                 continue
-            out[step.pk] = (_jsonable(self.cleaned_data[name]), _jsonable(self.cleaned_data.get(step_field_name(step, guess=True))))
+            out[step.pk] = (
+                _jsonable(self.cleaned_data[name]),
+                _jsonable(self.cleaned_data.get(step_field_name(step, guess=True))),
+            )
         return out
 
 

@@ -95,9 +95,7 @@ class CoupleProgress:
         """(stage, "done" | "current" | "ahead") for the journey."""
         done_stages = {key for m in self.modules if m.done for key in m.module.stages}
         current = self.current_stage
-        return [
-            (s, "current" if s == current else ("done" if s.key in done_stages else "ahead")) for s in STAGES
-        ]
+        return [(s, "current" if s == current else ("done" if s.key in done_stages else "ahead")) for s in STAGES]
 
     def next_for(self) -> ExerciseProgress | None:
         """The next exercise for me: unlocked, meant for me, not complete, not only waiting on my partner."""
@@ -113,7 +111,9 @@ class CoupleProgress:
         return [e for m in self.modules if m.unlocked for e in m.exercises if e.status == Status.WAITING]
 
     def in_progress_for_me(self) -> list[ExerciseProgress]:
-        return [e for m in self.modules if m.unlocked for e in m.exercises if e.for_me and e.status == Status.IN_PROGRESS]
+        return [
+            e for m in self.modules if m.unlocked for e in m.exercises if e.for_me and e.status == Status.IN_PROGRESS
+        ]
 
 
 def _paired_status(exercise, me, partner, roles, run, responses) -> Status:

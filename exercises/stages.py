@@ -12,8 +12,15 @@ class Stage:
 
 
 STAGES = (
-    Stage("acknowledge", "Acknowledgment and accountability", "Atone", "Naming what happened and owning it, without defending."),
-    Stage("understand", "Understanding the meaning", "Attune", "Learning what the hurt meant, and what each of you needs."),
+    Stage(
+        "acknowledge",
+        "Acknowledgment and accountability",
+        "Atone",
+        "Naming what happened and owning it, without defending.",
+    ),
+    Stage(
+        "understand", "Understanding the meaning", "Attune", "Learning what the hurt meant, and what each of you needs."
+    ),
     Stage("commit", "Commitment to change", "Attach", "Agreeing on boundaries and keeping small promises."),
     Stage("reconnect", "Rebuilding connection", "Attach", "Rituals, appreciation and closeness, day by day."),
 )

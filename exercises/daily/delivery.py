@@ -11,17 +11,18 @@ Claim (``tick``)
     prompt exists only once it is due.
 
 Send (``deliveries_send``, one task per batch of ids)
-    Rows are locked with ``SKIP LOCKED`` and taken only while ``queued``, so a
-    task delivered twice, or a batch re-queued by the reconciler while the
-    original task still waits in the broker, sends nothing twice. In the same
-    transaction each row is checked again (paused, left the couple, kind turned
-    off, unsubscribed, quiet time, too late: ``skipped``, never retried), moved
-    to ``sending`` with its Message-ID fixed once, and — on its first attempt
-    only — its in-app notification is created. So the notification exists
-    exactly once however often the email is retried. Mail then goes out over
-    one SMTP connection per batch, and rows are marked ``sent`` a few at a time
-    (``DAILY_PROMPT_MARK_EVERY``): a worker killed mid-batch can repeat at most
-    the messages it had handed to the server but not yet marked.
+    Rows are locked with ``SKIP LOCKED`` and taken only while ``queued``. In
+    that short transaction each row is checked again (paused, left the couple,
+    kind turned off, unsubscribed, quiet time, too late: ``skipped``, never
+    retried), its Message-ID is fixed once (kept across retries, so a repeat
+    is visible as one), and — on its first attempt only — its in-app
+    notification is created: it exists exactly once however often the email is
+    retried. Mail then goes out over one SMTP connection per batch, a few
+    messages at a time (``DAILY_PROMPT_MARK_EVERY``): one transaction records
+    the last few as ``sent`` and claims the next few (``queued`` →
+    ``sending``, only if still queued, so two tasks holding the same ids never
+    both send a row). ``sending`` therefore means "on the wire now": a worker
+    killed mid-batch can repeat only those few messages.
 
 Failures
     Temporary SMTP trouble (a dropped or refused connection, a timeout, a 4xx
@@ -67,8 +68,8 @@ from exercises.models import CoupleQuietWindow, Delivery, Notification, PromptKi
 
 from . import copy as prompt_copy
 from . import emails
-from .mime import PromptEmail
-from .scheduling import ZoneClock, due_instant, local_now, too_late, zone_clocks
+from .mime import PromptEmail, is_bare_address
+from .scheduling import ZoneClock, clock_changes, due_instant, local_now, too_late, zone_clocks
 
 logger = logging.getLogger(__name__)
 
@@ -171,36 +172,45 @@ def _claim_postgresql(clocks: Sequence[ZoneClock], now: dt.datetime) -> list[int
             f"{spec.kind}_time": spec.default_time,
             f"{spec.kind}_enabled": spec.default_enabled,
         }
-    # PostgreSQL reads the chosen time in the person's zone for due_at; at a DST change its reading can differ
-    # from ours (a repeated time, a skipped one), so the few rows where it does are corrected below.
+    # due_at: PostgreSQL reads the chosen time in the person's zone. That is exact except where a DST change
+    # falls inside a zone's catch-up window (a repeated or a skipped time), so rows of those zones are
+    # recomputed below with zoneinfo, which decides as the rest of this module does.
     sql = f"""
-        WITH clock (zone, local_date, local_time, earliest) AS (VALUES {", ".join(values)}),
-        cand AS ({" UNION ALL ".join(selects)}),
-        ins AS (
-            INSERT INTO {delivery} (user_id, kind, local_date, due_at, status, queued_at, attempts, last_error, message_id)
-            SELECT cand.user_id, cand.kind, cand.local_date, (cand.local_date + cand.at) AT TIME ZONE cand.zone,
-                   %(queued)s, %(now)s, 0, '', ''
-            FROM cand
-            WHERE NOT EXISTS (
-                SELECT 1 FROM {delivery} d
-                WHERE d.user_id = cand.user_id AND d.kind = cand.kind AND d.local_date = cand.local_date
-            )
-            ON CONFLICT (user_id, kind, local_date) DO NOTHING
-            RETURNING id, user_id, kind, local_date, due_at
+        WITH clock (zone, local_date, local_time, earliest) AS (VALUES {", ".join(values)})
+        INSERT INTO {delivery} (user_id, kind, local_date, due_at, status, queued_at, attempts, last_error, message_id)
+        SELECT cand.user_id, cand.kind, cand.local_date, (cand.local_date + cand.at) AT TIME ZONE cand.zone,
+               %(queued)s, %(now)s, 0, '', ''
+        FROM ({" UNION ALL ".join(selects)}) AS cand
+        WHERE NOT EXISTS (
+            SELECT 1 FROM {delivery} d
+            WHERE d.user_id = cand.user_id AND d.kind = cand.kind AND d.local_date = cand.local_date
         )
-        SELECT ins.id, cand.zone, ins.local_date, cand.at, ins.due_at
-        FROM ins JOIN cand ON cand.user_id = ins.user_id AND cand.kind = ins.kind
+        ON CONFLICT (user_id, kind, local_date) DO NOTHING
+        RETURNING id
     """  # noqa: S608 -- table and column names come from our models; every value is a parameter
-    groups: dict[tuple, list[int]] = {}
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for pk, zone, day, at, due_at in cursor.fetchall():
-            groups.setdefault((zone, day, at, due_at), []).append(pk)
-        for (zone, day, at, due_at), pks in groups.items():
-            right = due_instant(zone, day, at)
-            if right != due_at:
-                Delivery.objects.filter(pk__in=pks).update(due_at=right)
-    return sorted(pk for pks in groups.values() for pk in pks)
+        ids = sorted(row[0] for row in cursor.fetchall())
+        changing = [clock.zone for clock in clocks if clock_changes(clock)]
+        if ids and changing:
+            _fix_due_at(ids, changing)
+    return ids
+
+
+def _fix_due_at(ids: list[int], zones: list[str]) -> None:
+    """Recompute due_at of the rows just claimed in ``zones`` (where a DST change is in the window)."""
+    rows = Delivery.objects.filter(pk__in=ids, user__time_zone__in=zones).annotate(
+        zone=F("user__time_zone"),
+        checkin_at=Coalesce(F("user__prompt_preference__checkin_time"), Value(SPECS[PromptKind.CHECKIN].default_time)),
+        appreciation_at=Coalesce(
+            F("user__prompt_preference__appreciation_time"), Value(SPECS[PromptKind.APPRECIATION].default_time)
+        ),
+    )
+    for row in rows:
+        at = row.checkin_at if row.kind == PromptKind.CHECKIN else row.appreciation_at
+        right = due_instant(row.zone, row.local_date, at)
+        if right != row.due_at:
+            Delivery.objects.filter(pk=row.pk).update(due_at=right)
 
 
 def _claim_portable(clocks: Sequence[ZoneClock], now: dt.datetime) -> list[int]:
@@ -336,7 +346,7 @@ class People:
             m.user_id: m
             for m in Membership.objects.filter(
                 user_id__in=user_ids, left_at__isnull=True, couple__ended_at__isnull=True
-            ).select_related("couple")
+            )
         }
         couple_ids = {m.couple_id for m in memberships.values()}
         quiet = {q.couple_id: q for q in CoupleQuietWindow.objects.filter(couple_id__in=couple_ids)}
@@ -412,7 +422,8 @@ def deliveries_send(
 
 
 def _start(ids: Sequence[int], now: dt.datetime, outcome: BatchOutcome) -> list[Job]:
-    """Lock, re-check and mark the batch; create first-attempt notifications. One short transaction."""
+    """Lock and re-check the batch, skip or fail what must not go, finish in-app-only rows, create
+    first-attempt notifications, fix Message-IDs. One short transaction; returns the jobs to send."""
     with transaction.atomic():
         # By primary key only, the state checked here: a status condition in SQL can tempt the planner into
         # walking the whole partial index of unfinished rows (100k entries at the morning peak).
@@ -460,7 +471,8 @@ def _start(ids: Sequence[int], now: dt.datetime, outcome: BatchOutcome) -> list[
                 if not row.message_id:
                     row.message_id = f"<{local}.prompt{row.pk}@{domain}>"
                     new_message_ids.append(row.pk)
-                marks.add(row, status=Status.SENDING, queued_at=now)
+                # Stays queued: each message is claimed (queued → sending) just before it goes on the wire.
+                marks.add(row, queued_at=now)
             else:
                 marks.add(row, status=Status.SENT, sent_at=now, last_error="", queued_at=now)
                 outcome.sent += 1
@@ -552,10 +564,16 @@ def describe(exc: BaseException) -> str:
 
 
 def _send_emails(jobs: list[Job], outcome: BatchOutcome, retry_in: float | None) -> None:
-    """All of a batch's mail over one SMTP connection, marking results every few messages."""
-    if not jobs:
-        return
-    mark_every = max(1, settings.DAILY_PROMPT_MARK_EVERY)
+    """All of a batch's mail over one SMTP connection, claimed and recorded a few messages at a time.
+
+    Each step is one transaction that records the messages just sent and
+    claims the next few (``queued`` → ``sending``). So ``sending`` means "on
+    the wire now": a worker killed mid-batch leaves at most one step's
+    messages there (the only ones that can repeat), and the rest of its batch
+    still ``queued``, ready for the task's redelivery or the reconciler.
+    """
+    step = max(1, settings.DAILY_PROMPT_MARK_EVERY)
+    steps = [jobs[start : start + step] for start in range(0, len(jobs), step)]
     done: list[tuple[Job, str, str]] = []
     backend = mail.mailers.default
     try:
@@ -564,30 +582,31 @@ def _send_emails(jobs: list[Job], outcome: BatchOutcome, retry_in: float | None)
         except Exception as exc:  # noqa: BLE001 -- classified: every failure to connect is temporary
             error = describe(exc)
             logger.warning("SMTP connection failed (%s); %d prompts will be retried.", error, len(jobs))
-            _finish([(job, "retry", error) for job in jobs], timezone.now(), retry_in, outcome)
+            done = [(job, "retry", error) for job in jobs]
             return
         send = _sender(backend)
-        for index, job in enumerate(jobs):
-            try:
-                send(job.message)
-            except Exception as exc:  # noqa: BLE001 -- classified below
-                kind, error = classify(exc), describe(exc)
-                if kind == PERMANENT:
-                    done.append((job, Status.FAILED, error))
-                elif kind == TEMPORARY:
-                    done.append((job, "retry", error))
+        for number, chunk in enumerate(steps):
+            claimed = _record_and_claim(done, chunk, timezone.now(), retry_in, outcome)
+            done = []
+            for index, job in enumerate(claimed):
+                try:
+                    send(job.message)
+                except Exception as exc:  # noqa: BLE001 -- classified below
+                    kind, error = classify(exc), describe(exc)
+                    if kind == PERMANENT:
+                        done.append((job, Status.FAILED, error))
+                    elif kind == TEMPORARY:
+                        done.append((job, "retry", error))
+                    else:
+                        rest = claimed[index:] + [job for later in steps[number + 1 :] for job in later]
+                        logger.warning("SMTP session lost (%s); %d prompts will be retried.", error, len(rest))
+                        done.extend((job, "retry", error) for job in rest)
+                        return
                 else:
-                    logger.warning("SMTP session lost (%s); %d prompts will be retried.", error, len(jobs) - index)
-                    done.extend((rest, "retry", error) for rest in jobs[index:])
-                    break
-            else:
-                done.append((job, Status.SENT, ""))
-            if len(done) >= mark_every:
-                _finish(done, timezone.now(), retry_in, outcome)
-                done = []
+                    done.append((job, Status.SENT, ""))
     finally:
         if done:
-            _finish(done, timezone.now(), retry_in, outcome)
+            _record_and_claim(done, [], timezone.now(), retry_in, outcome)
         # The mail is out (or not) either way; a failed QUIT changes nothing.
         with contextlib.suppress(Exception):
             backend.close()
@@ -608,18 +627,71 @@ def _sender(backend) -> Callable[[PromptEmail], None]:
         def send(message: PromptEmail) -> None:
             if message.from_email not in senders:
                 senders[message.from_email] = parseaddr(message.from_email)[1]
-            session.sendmail(senders[message.from_email], message.recipients(), bytes(message.message()))
+            smtp_send(session, senders[message.from_email], message.recipients(), bytes(message.message()))
 
         return send
     return lambda message: backend.send_messages([message])
 
 
-def _finish(
-    results: list[tuple[Job, str, str]], now: dt.datetime, retry_in: float | None, outcome: BatchOutcome
-) -> None:
-    """Record results, but only on rows still ``sending`` (a row the reconciler took back is left alone).
+def smtp_send(session: smtplib.SMTP, sender: str, recipients: list[str], data: bytes) -> None:
+    """``smtplib.SMTP.sendmail`` for bare addresses, with the same replies, errors and resets.
 
-    The usual case, every message of the chunk sent, is one UPDATE.
+    smtplib runs every envelope address through ``email.utils.parseaddr`` (a
+    tenth of a worker's CPU per message); ours are bare ``local@domain``
+    already (``mime.address_value`` made sure), so they go on the wire as they
+    are. Anything else takes smtplib's own path.
+    """
+    if not all(is_bare_address(address) for address in [sender, *recipients]):
+        session.sendmail(sender, recipients, data)
+        return
+    session.ehlo_or_helo_if_needed()
+    size = f" SIZE={len(data)}" if session.does_esmtp and session.has_extn("size") else ""
+    code, reply = session.docmd("mail", f"FROM:<{sender}>{size}")
+    if code != 250:
+        _abandon(session, code)
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    refused = {}
+    for address in recipients:
+        code, reply = session.docmd("rcpt", f"TO:<{address}>")
+        if code not in (250, 251):
+            refused[address] = (code, reply)
+        if code == 421:
+            session.close()
+            raise smtplib.SMTPRecipientsRefused(refused)
+    if len(refused) == len(recipients):
+        session._rset()
+        raise smtplib.SMTPRecipientsRefused(refused)
+    code, reply = session.data(data)
+    if code != 250:
+        _abandon(session, code)
+        raise smtplib.SMTPDataError(code, reply)
+
+
+def _abandon(session: smtplib.SMTP, code: int) -> None:
+    """After a refusal: a 421 means the server is closing the session; otherwise reset it for the next message."""
+    if code == 421:
+        session.close()
+    else:
+        session._rset()
+
+
+def _finish(results: list[tuple[Job, str, str]], now: dt.datetime, retry_in: float | None, outcome: BatchOutcome):
+    _record_and_claim(results, [], now, retry_in, outcome)
+
+
+def _record_and_claim(
+    results: list[tuple[Job, str, str]],
+    claim: list[Job],
+    now: dt.datetime,
+    retry_in: float | None,
+    outcome: BatchOutcome,
+) -> list[Job]:
+    """Record ``results`` and claim ``claim`` for sending, in one transaction; returns the jobs claimed.
+
+    A result is recorded only on a row that is not final yet (the reconciler
+    may have put a slow worker's row back to ``queued``: it was sent all the
+    same). A job is claimed only while its row is ``queued``: another task may
+    hold the same ids (a redelivery, a re-queue), and only one may send.
     """
     sent, failed, retry = [], {}, {}
     for job, result, error in results:
@@ -630,24 +702,32 @@ def _finish(
         else:
             error = error if result == Status.FAILED else f"gave up retrying: {error}"
             failed.setdefault(error[:ERROR_LIMIT], []).append(job.delivery.pk)
+    ids = [job.delivery.pk for job, _, _ in results] + [job.delivery.pk for job in claim]
+    if not ids:
+        return []
+    rows = Delivery.objects
     with transaction.atomic():
         # Lock by primary key and check the state here (see _start on why not in SQL).
-        locked = Delivery.objects.select_for_update().filter(pk__in=[job.delivery.pk for job, _, _ in results])
-        owned = {pk for pk, status in locked.values_list("pk", "status") if status == Status.SENDING}
-        rows = Delivery.objects
-        if sent := [pk for pk in sent if pk in owned]:
+        status_of = dict(rows.select_for_update().filter(pk__in=ids).values_list("pk", "status"))
+        open_ = {pk for pk, status in status_of.items() if status in (Status.QUEUED, Status.SENDING)}
+        if sent := [pk for pk in sent if pk in open_]:
             outcome.sent += rows.filter(pk__in=sent).update(status=Status.SENT, sent_at=now, last_error="")
         for error, pks in failed.items():
-            mine = [pk for pk in pks if pk in owned]
-            outcome.failed += rows.filter(pk__in=mine).update(status=Status.FAILED, last_error=error)
+            outcome.failed += rows.filter(pk__in=[pk for pk in pks if pk in open_]).update(
+                status=Status.FAILED, last_error=error
+            )
         for error, pks in retry.items():
-            mine = [pk for pk in pks if pk in owned]
+            mine = [pk for pk in pks if pk in open_]
             # queued_at moves to when the retry runs, so the reconciler leaves the row to that retry.
             rows.filter(pk__in=mine).update(
                 status=Status.QUEUED, last_error=error, queued_at=now + dt.timedelta(seconds=retry_in)
             )
             outcome.retry_ids += mine
             outcome.retry_error = error
+        claimed = [job for job in claim if status_of.get(job.delivery.pk) == Status.QUEUED]
+        if claimed:
+            rows.filter(pk__in=[job.delivery.pk for job in claimed]).update(status=Status.SENDING, queued_at=now)
+    return claimed
 
 
 class RowMarks:

@@ -7,7 +7,7 @@ and the RFC 8058 headers, so a mail client's own "unsubscribe" button works.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -21,9 +21,15 @@ from .mime import PromptEmail
 from .tokens import unsubscribe_token, unsubscribe_url
 
 
-def compose(name: str, to: str, context: dict, *, headers: dict | None = None) -> PromptEmail:
+def render_subject(name: str, context: dict) -> str:
+    return " ".join(render_to_string(f"emails/{name}/subject.txt", context).split())
+
+
+def compose(
+    name: str, to: str, context: dict, *, headers: dict | None = None, subject: str | None = None
+) -> PromptEmail:
     context = {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL, **context}
-    subject = " ".join(render_to_string(f"emails/{name}/subject.txt", context).split())
+    subject = render_subject(name, context) if subject is None else subject
     text = render_to_string(f"emails/{name}/body.txt", context)
     html = render_to_string(f"emails/{name}/body.html", context)
     message = PromptEmail(subject, text, to=[to], headers=headers or {})
@@ -39,6 +45,8 @@ class Links:
     appreciations: str
     preferences: str
     unsubscribe: str
+    # A prompt's subject depends on its wording only: rendered once per batch and wording.
+    subjects: dict = field(default_factory=dict, compare=False, hash=False)
 
     @classmethod
     def build(cls) -> Links:
@@ -52,6 +60,12 @@ class Links:
 
     def unsubscribe_for(self, user_id: int) -> str:
         return f"{self.unsubscribe}?{urlencode({'token': unsubscribe_token(user_id)})}"
+
+    def subject_for(self, name: str, copy: Copy) -> str:
+        if (name, copy) not in self.subjects:
+            context = {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL, "copy": copy}
+            self.subjects[name, copy] = render_subject(name, context)
+        return self.subjects[name, copy]
 
 
 def _prompt_headers(delivery: Delivery, unsubscribe: str) -> dict:
@@ -67,7 +81,7 @@ def _prompt_context(*, user, copy: Copy, link: str, links: Links) -> tuple[dict,
     unsubscribe = links.unsubscribe_for(user.pk)
     return {
         "name": user.get_short_name(),
-        "copy": copy,
+        "copy": {"subject": copy.subject, "body": copy.body},  # a dict: the fastest lookup for templates
         "link": link,
         "preferences_url": links.preferences,
         "unsubscribe_url": unsubscribe,
@@ -77,7 +91,10 @@ def _prompt_context(*, user, copy: Copy, link: str, links: Links) -> tuple[dict,
 def checkin_prompt(*, delivery: Delivery, user, copy: Copy, links: Links | None = None) -> PromptEmail:
     links = links or Links.build()
     context, unsubscribe = _prompt_context(user=user, copy=copy, link=links.checkin, links=links)
-    return compose("checkin_prompt", user.email, context, headers=_prompt_headers(delivery, unsubscribe))
+    subject = links.subject_for("checkin_prompt", copy)
+    return compose(
+        "checkin_prompt", user.email, context, headers=_prompt_headers(delivery, unsubscribe), subject=subject
+    )
 
 
 def appreciation_prompt(
@@ -86,8 +103,11 @@ def appreciation_prompt(
     links = links or Links.build()
     link = f"{links.appreciations}?{urlencode({'idea': starter.kind})}"
     context, unsubscribe = _prompt_context(user=user, copy=copy, link=link, links=links)
-    context |= {"starter": starter, "partner_name": partner_name or "your partner"}
-    return compose("appreciation_prompt", user.email, context, headers=_prompt_headers(delivery, unsubscribe))
+    context |= {"starter": {"kind": starter.kind, "text": starter.text}, "partner_name": partner_name or "your partner"}
+    subject = links.subject_for("appreciation_prompt", copy)
+    return compose(
+        "appreciation_prompt", user.email, context, headers=_prompt_headers(delivery, unsubscribe), subject=subject
+    )
 
 
 def prompt_message(

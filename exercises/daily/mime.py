@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import email.message
+import re
 import uuid
 from email import policy as email_policy
 from email.header import Header
@@ -49,11 +50,17 @@ def _parsed_address(address: str) -> str:
     return formataddr((name, f"{local}@{domain}"), charset="utf-8")
 
 
+BARE_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~\-]+@[A-Za-z0-9.\-]+")
+
+
+def is_bare_address(address: str) -> bool:
+    """``local@domain`` in plain ASCII, nothing around it: safe on the wire and in a header as it is."""
+    return BARE_ADDRESS.fullmatch(address) is not None
+
+
 def address_value(address: str) -> str:
-    # A bare ASCII address (every recipient here) needs no parsing; anything else goes through the parser.
-    if address.isascii() and address.count("@") == 1 and not any(ch in address for ch in ' <>,;:"\r\n\t()[]\\'):
-        return address
-    return _parsed_address(address)
+    # A bare address (every recipient here) needs no parsing; anything else goes through the parser.
+    return address if is_bare_address(address) else _parsed_address(address)
 
 
 def _body(text: str) -> str:

@@ -78,6 +78,17 @@ def zone_clocks(zones: Iterable[str], now: dt.datetime | None = None) -> list[Zo
     return [clock for clock in clocks if clock is not None]
 
 
+def clock_changes(clock: ZoneClock) -> bool:
+    """Whether the zone's UTC offset changes between ``earliest`` and now (a DST change inside the window)."""
+    tz = zone_info(clock.zone) or dt.UTC
+    first = dt.datetime.combine(clock.local_date, clock.earliest, tzinfo=tz)
+    last = dt.datetime.combine(clock.local_date, clock.local_time, tzinfo=tz)
+    return {first.utcoffset(), first.replace(fold=1).utcoffset()} != {
+        last.utcoffset(),
+        last.replace(fold=1).utcoffset(),
+    }
+
+
 def due_instant(zone: str, day: dt.date, at: dt.time) -> dt.datetime:
     """The instant a prompt chosen for ``at`` becomes due on ``day``: when the wall clock of ``zone`` first shows it.
 

@@ -7,293 +7,693 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0004_safety_note'),
+        ("accounts", "0004_safety_note"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Module',
+            name="Module",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('title', models.CharField(max_length=80)),
-                ('order', models.PositiveSmallIntegerField(default=0)),
-                ('stages', models.JSONField(default=list, help_text='Stage keys this module covers, e.g. ["commit", "reconnect"].')),
-                ('summary', models.TextField(help_text='Markdown.')),
-                ('unlock_rule', models.CharField(choices=[('open', 'Open from the start'), ('after_previous', "When the previous module's required exercises are complete")], default='after_previous', max_length=20)),
-                ('published', models.BooleanField(default=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slug", models.SlugField(unique=True)),
+                ("title", models.CharField(max_length=80)),
+                ("order", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "stages",
+                    models.JSONField(
+                        default=list, help_text='Stage keys this module covers, e.g. ["commit", "reconnect"].'
+                    ),
+                ),
+                ("summary", models.TextField(help_text="Markdown.")),
+                (
+                    "unlock_rule",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open from the start"),
+                            ("after_previous", "When the previous module's required exercises are complete"),
+                        ],
+                        default="after_previous",
+                        max_length=20,
+                    ),
+                ),
+                ("published", models.BooleanField(default=True)),
             ],
             options={
-                'ordering': ['order', 'pk'],
+                "ordering": ["order", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Agreement',
+            name="Agreement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('category', models.CharField(choices=[('contact', 'Contact with others'), ('money', 'Money'), ('availability', 'Availability'), ('openness', 'Openness'), ('other', 'Something else')], max_length=20)),
-                ('text', models.TextField(max_length=2000, verbose_name='the agreement')),
-                ('review_on', models.DateField(blank=True, null=True, verbose_name='review on')),
-                ('status', models.CharField(choices=[('proposed', 'Proposed'), ('accepted', 'Agreed'), ('declined', 'Declined'), ('replaced', 'Changed'), ('ended', 'Ended')], default='proposed', max_length=10)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('couple', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='agreements', to='accounts.couple')),
-                ('proposed_by', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('replaces', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='replaced_by', to='exercises.agreement')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("contact", "Contact with others"),
+                            ("money", "Money"),
+                            ("availability", "Availability"),
+                            ("openness", "Openness"),
+                            ("other", "Something else"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("text", models.TextField(max_length=2000, verbose_name="the agreement")),
+                ("review_on", models.DateField(blank=True, null=True, verbose_name="review on")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "Proposed"),
+                            ("accepted", "Agreed"),
+                            ("declined", "Declined"),
+                            ("replaced", "Changed"),
+                            ("ended", "Ended"),
+                        ],
+                        default="proposed",
+                        max_length=10,
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "couple",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="agreements", to="accounts.couple"
+                    ),
+                ),
+                (
+                    "proposed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "replaces",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="replaced_by",
+                        to="exercises.agreement",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Appreciation',
+            name="Appreciation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('daily_positive', 'Something good today'), ('effort', 'An effort I noticed'), ('admiration', 'Something I admire in you')], max_length=20)),
-                ('text', models.TextField(max_length=2000)),
-                ('visibility', models.CharField(choices=[('private', 'Only me'), ('couple', 'My partner and me'), ('couple_therapist', 'My partner, me and our therapist')], default='couple', max_length=20)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('seen_at', models.DateTimeField(blank=True, null=True)),
-                ('couple', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='appreciations', to='accounts.couple')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='appreciations_received', to=settings.AUTH_USER_MODEL)),
-                ('sender', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='appreciations_sent', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("daily_positive", "Something good today"),
+                            ("effort", "An effort I noticed"),
+                            ("admiration", "Something I admire in you"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("text", models.TextField(max_length=2000)),
+                (
+                    "visibility",
+                    models.CharField(
+                        choices=[
+                            ("private", "Only me"),
+                            ("couple", "My partner and me"),
+                            ("couple_therapist", "My partner, me and our therapist"),
+                        ],
+                        default="couple",
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("seen_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "couple",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="appreciations", to="accounts.couple"
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="appreciations_received",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "sender",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="appreciations_sent",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Incident',
+            name="Incident",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=120, verbose_name='what happened, in a few words')),
-                ('happened_on', models.DateField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('couple', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='incidents', to='accounts.couple')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=120, verbose_name="what happened, in a few words")),
+                ("happened_on", models.DateField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "couple",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="incidents", to="accounts.couple"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Exercise',
+            name="Exercise",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('title', models.CharField(max_length=120)),
-                ('order', models.PositiveSmallIntegerField(default=0)),
-                ('kind', models.CharField(choices=[('paired_reflection', 'Paired reflection'), ('accountability', 'Accountability statement'), ('questions_log', 'Questions log'), ('aftermath', 'Aftermath of a fight'), ('inner_world', 'Inner world'), ('agreements', 'Agreements and boundaries'), ('rituals', 'Rituals of connection'), ('appreciations', 'Appreciations')], max_length=32)),
-                ('audience', models.CharField(choices=[('both', 'Both partners'), ('hurt', 'The hurt partner'), ('caused', 'The partner who caused harm')], default='both', max_length=10)),
-                ('estimated_minutes', models.PositiveSmallIntegerField(default=15)),
-                ('introduction', models.TextField(help_text='Markdown. Shown before the first step.')),
-                ('required', models.BooleanField(default=True, help_text='Counts towards finishing the module.')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], default='draft', max_length=10)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('module', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='exercises', to='exercises.module')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slug", models.SlugField(unique=True)),
+                ("title", models.CharField(max_length=120)),
+                ("order", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("paired_reflection", "Paired reflection"),
+                            ("accountability", "Accountability statement"),
+                            ("questions_log", "Questions log"),
+                            ("aftermath", "Aftermath of a fight"),
+                            ("inner_world", "Inner world"),
+                            ("agreements", "Agreements and boundaries"),
+                            ("rituals", "Rituals of connection"),
+                            ("appreciations", "Appreciations"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "audience",
+                    models.CharField(
+                        choices=[
+                            ("both", "Both partners"),
+                            ("hurt", "The hurt partner"),
+                            ("caused", "The partner who caused harm"),
+                        ],
+                        default="both",
+                        max_length=10,
+                    ),
+                ),
+                ("estimated_minutes", models.PositiveSmallIntegerField(default=15)),
+                ("introduction", models.TextField(help_text="Markdown. Shown before the first step.")),
+                ("required", models.BooleanField(default=True, help_text="Counts towards finishing the module.")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")], default="draft", max_length=10
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "module",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="exercises", to="exercises.module"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['module__order', 'order', 'pk'],
+                "ordering": ["module__order", "order", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Question',
+            name="Question",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(max_length=2000)),
-                ('saved_for_therapist', models.BooleanField(default=False)),
-                ('visibility', models.CharField(choices=[('private', 'Only me'), ('couple', 'My partner and me'), ('couple_therapist', 'My partner, me and our therapist')], default='couple', max_length=20)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('asker', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('couple', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='questions', to='accounts.couple')),
-                ('repeat_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='repeats', to='exercises.question')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("text", models.TextField(max_length=2000)),
+                ("saved_for_therapist", models.BooleanField(default=False)),
+                (
+                    "visibility",
+                    models.CharField(
+                        choices=[
+                            ("private", "Only me"),
+                            ("couple", "My partner and me"),
+                            ("couple_therapist", "My partner, me and our therapist"),
+                        ],
+                        default="couple",
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "asker",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "couple",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="questions", to="accounts.couple"
+                    ),
+                ),
+                (
+                    "repeat_of",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="repeats",
+                        to="exercises.question",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Ritual',
+            name="Ritual",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('what', models.CharField(max_length=200, verbose_name='the ritual')),
-                ('when', models.CharField(blank=True, help_text='E.g. “after the children are asleep”.', max_length=120, verbose_name='when')),
-                ('frequency', models.CharField(choices=[('daily', 'Every day'), ('weekdays', 'On weekdays'), ('weekly', 'Once a week'), ('monthly', 'Once a month')], default='weekly', max_length=10)),
-                ('active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('couple', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rituals', to='accounts.couple')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("what", models.CharField(max_length=200, verbose_name="the ritual")),
+                (
+                    "when",
+                    models.CharField(
+                        blank=True,
+                        help_text="E.g. “after the children are asleep”.",
+                        max_length=120,
+                        verbose_name="when",
+                    ),
+                ),
+                (
+                    "frequency",
+                    models.CharField(
+                        choices=[
+                            ("daily", "Every day"),
+                            ("weekdays", "On weekdays"),
+                            ("weekly", "Once a week"),
+                            ("monthly", "Once a month"),
+                        ],
+                        default="weekly",
+                        max_length=10,
+                    ),
+                ),
+                ("active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "couple",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="rituals", to="accounts.couple"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-active', '-created_at'],
+                "ordering": ["-active", "-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Run',
+            name="Run",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('revealed_at', models.DateTimeField(blank=True, null=True)),
-                ('joint_note', models.TextField(blank=True, max_length=5000)),
-                ('couple', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='exercise_runs', to='accounts.couple')),
-                ('exercise', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='runs', to='exercises.exercise')),
-                ('incident', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='run', to='exercises.incident')),
-                ('joint_note_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("started_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("revealed_at", models.DateTimeField(blank=True, null=True)),
+                ("joint_note", models.TextField(blank=True, max_length=5000)),
+                (
+                    "couple",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="exercise_runs", to="accounts.couple"
+                    ),
+                ),
+                (
+                    "exercise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="runs", to="exercises.exercise"
+                    ),
+                ),
+                (
+                    "incident",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="run",
+                        to="exercises.incident",
+                    ),
+                ),
+                (
+                    "joint_note_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Response',
+            name="Response",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('visibility', models.CharField(choices=[('private', 'Only me'), ('couple', 'My partner and me'), ('couple_therapist', 'My partner, me and our therapist')], default='couple', max_length=20)),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('draft_saved_at', models.DateTimeField(blank=True, null=True)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='exercise_responses', to=settings.AUTH_USER_MODEL)),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='responses', to='exercises.run')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "visibility",
+                    models.CharField(
+                        choices=[
+                            ("private", "Only me"),
+                            ("couple", "My partner and me"),
+                            ("couple_therapist", "My partner, me and our therapist"),
+                        ],
+                        default="couple",
+                        max_length=20,
+                    ),
+                ),
+                ("started_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("draft_saved_at", models.DateTimeField(blank=True, null=True)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="exercise_responses",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="responses", to="exercises.run"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Statement',
+            name="Statement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('revision', models.PositiveSmallIntegerField()),
-                ('text', models.TextField(max_length=5000)),
-                ('visibility', models.CharField(choices=[('private', 'Only me'), ('couple', 'My partner and me'), ('couple_therapist', 'My partner, me and our therapist')], default='couple', max_length=20)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('couple', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='statements', to='accounts.couple')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("revision", models.PositiveSmallIntegerField()),
+                ("text", models.TextField(max_length=5000)),
+                (
+                    "visibility",
+                    models.CharField(
+                        choices=[
+                            ("private", "Only me"),
+                            ("couple", "My partner and me"),
+                            ("couple_therapist", "My partner, me and our therapist"),
+                        ],
+                        default="couple",
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "couple",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="statements", to="accounts.couple"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['revision'],
+                "ordering": ["revision"],
             },
         ),
         migrations.CreateModel(
-            name='StatementResponse',
+            name="StatementResponse",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('felt_heard', models.PositiveSmallIntegerField()),
-                ('missing', models.TextField(blank=True, max_length=5000, verbose_name='what is still missing')),
-                ('heard_enough', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('statement', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='response', to='exercises.statement')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("felt_heard", models.PositiveSmallIntegerField()),
+                ("missing", models.TextField(blank=True, max_length=5000, verbose_name="what is still missing")),
+                ("heard_enough", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "statement",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="response", to="exercises.statement"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Step',
+            name="Step",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveSmallIntegerField(default=0)),
-                ('prompt', models.TextField(help_text='The question or instruction. Markdown.')),
-                ('help_text', models.CharField(blank=True, max_length=300)),
-                ('answer_type', models.CharField(choices=[('long_text', 'Long text'), ('short_text', 'Short text'), ('scale', '0–10 scale'), ('single_choice', 'Single choice'), ('multiple_choice', 'Multiple choice'), ('checklist', 'Checklist'), ('date', 'Date'), ('instruction', 'Instruction (no answer)')], default='long_text', max_length=20)),
-                ('choices', models.JSONField(blank=True, default=list, help_text='For choice and checklist steps: a list of options.')),
-                ('required', models.BooleanField(default=True)),
-                ('ask_guess', models.BooleanField(default=False, help_text="Also ask for a guess of the partner's answer.")),
-                ('exercise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='steps', to='exercises.exercise')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("order", models.PositiveSmallIntegerField(default=0)),
+                ("prompt", models.TextField(help_text="The question or instruction. Markdown.")),
+                ("help_text", models.CharField(blank=True, max_length=300)),
+                (
+                    "answer_type",
+                    models.CharField(
+                        choices=[
+                            ("long_text", "Long text"),
+                            ("short_text", "Short text"),
+                            ("scale", "0–10 scale"),
+                            ("single_choice", "Single choice"),
+                            ("multiple_choice", "Multiple choice"),
+                            ("checklist", "Checklist"),
+                            ("date", "Date"),
+                            ("instruction", "Instruction (no answer)"),
+                        ],
+                        default="long_text",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "choices",
+                    models.JSONField(
+                        blank=True, default=list, help_text="For choice and checklist steps: a list of options."
+                    ),
+                ),
+                ("required", models.BooleanField(default=True)),
+                (
+                    "ask_guess",
+                    models.BooleanField(default=False, help_text="Also ask for a guess of the partner's answer."),
+                ),
+                (
+                    "exercise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="steps", to="exercises.exercise"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['order', 'pk'],
+                "ordering": ["order", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Answer',
+            name="Answer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('prompt_snapshot', models.TextField()),
-                ('step_order', models.PositiveSmallIntegerField(default=0)),
-                ('value', models.JSONField(blank=True, default=None, null=True)),
-                ('guess', models.JSONField(blank=True, default=None, null=True)),
-                ('revision', models.PositiveSmallIntegerField(default=1)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('response', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='answers', to='exercises.response')),
-                ('step', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='answers', to='exercises.step')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("prompt_snapshot", models.TextField()),
+                ("step_order", models.PositiveSmallIntegerField(default=0)),
+                ("value", models.JSONField(blank=True, default=None, null=True)),
+                ("guess", models.JSONField(blank=True, default=None, null=True)),
+                ("revision", models.PositiveSmallIntegerField(default=1)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "response",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="answers", to="exercises.response"
+                    ),
+                ),
+                (
+                    "step",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="answers",
+                        to="exercises.step",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['step_order', 'revision'],
+                "ordering": ["step_order", "revision"],
             },
         ),
         migrations.CreateModel(
-            name='AgreementCheck',
+            name="AgreementCheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kept', models.BooleanField()),
-                ('note', models.CharField(blank=True, max_length=500)),
-                ('occurred_on', models.DateField(default=django.utils.timezone.localdate)),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('agreement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='checks', to='exercises.agreement')),
-                ('confirmed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('logged_by', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kept", models.BooleanField()),
+                ("note", models.CharField(blank=True, max_length=500)),
+                ("occurred_on", models.DateField(default=django.utils.timezone.localdate)),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "agreement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="checks", to="exercises.agreement"
+                    ),
+                ),
+                (
+                    "confirmed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "logged_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-occurred_on', '-created_at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('confirmed_by__isnull', True), models.Q(('confirmed_by', models.F('logged_by')), _negated=True), _connector='OR'), name='agreement_check_confirmed_by_the_other_partner')],
+                "ordering": ["-occurred_on", "-created_at"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("confirmed_by__isnull", True),
+                            models.Q(("confirmed_by", models.F("logged_by")), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="agreement_check_confirmed_by_the_other_partner",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ModuleUnlock',
+            name="ModuleUnlock",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('couple', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='module_unlocks', to='accounts.couple')),
-                ('module', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='unlocks', to='exercises.module')),
-                ('unlocked_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "couple",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="module_unlocks", to="accounts.couple"
+                    ),
+                ),
+                (
+                    "module",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="unlocks", to="exercises.module"
+                    ),
+                ),
+                (
+                    "unlocked_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('couple', 'module'), name='module_unlock_once')],
+                "constraints": [models.UniqueConstraint(fields=("couple", "module"), name="module_unlock_once")],
             },
         ),
         migrations.CreateModel(
-            name='QuestionAnswer',
+            name="QuestionAnswer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('revision', models.PositiveSmallIntegerField()),
-                ('text', models.TextField(max_length=5000)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='answers', to='exercises.question')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("revision", models.PositiveSmallIntegerField()),
+                ("text", models.TextField(max_length=5000)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="answers", to="exercises.question"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['revision'],
-                'constraints': [models.UniqueConstraint(fields=('question', 'revision'), name='question_answer_revision_unique')],
+                "ordering": ["revision"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("question", "revision"), name="question_answer_revision_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RitualDone',
+            name="RitualDone",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('done_on', models.DateField(default=django.utils.timezone.localdate)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('marked_by', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ritual', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='done', to='exercises.ritual')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("done_on", models.DateField(default=django.utils.timezone.localdate)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "marked_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "ritual",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="done", to="exercises.ritual"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-done_on'],
-                'constraints': [models.UniqueConstraint(fields=('ritual', 'done_on'), name='ritual_done_once_a_day')],
+                "ordering": ["-done_on"],
+                "constraints": [models.UniqueConstraint(fields=("ritual", "done_on"), name="ritual_done_once_a_day")],
             },
         ),
         migrations.AddConstraint(
-            model_name='run',
-            constraint=models.UniqueConstraint(condition=models.Q(('incident__isnull', True)), fields=('couple', 'exercise'), name='run_once_per_couple_exercise'),
+            model_name="run",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("incident__isnull", True)),
+                fields=("couple", "exercise"),
+                name="run_once_per_couple_exercise",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='response',
-            constraint=models.UniqueConstraint(fields=('run', 'user'), name='response_once_per_partner'),
+            model_name="response",
+            constraint=models.UniqueConstraint(fields=("run", "user"), name="response_once_per_partner"),
         ),
         migrations.AddConstraint(
-            model_name='statement',
-            constraint=models.UniqueConstraint(fields=('couple', 'revision'), name='statement_revision_unique'),
+            model_name="statement",
+            constraint=models.UniqueConstraint(fields=("couple", "revision"), name="statement_revision_unique"),
         ),
         migrations.AddConstraint(
-            model_name='answer',
-            constraint=models.UniqueConstraint(fields=('response', 'step', 'revision'), name='answer_revision_unique'),
+            model_name="answer",
+            constraint=models.UniqueConstraint(fields=("response", "step", "revision"), name="answer_revision_unique"),
         ),
     ]

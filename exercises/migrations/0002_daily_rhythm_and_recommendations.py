@@ -9,137 +9,304 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_therapists'),
-        ('exercises', '0001_curriculum_and_answers'),
+        ("accounts", "0005_therapists"),
+        ("exercises", "0001_curriculum_and_answers"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AppreciationStarter',
+            name="AppreciationStarter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('daily_positive', 'Something good today'), ('effort', 'An effort I noticed'), ('admiration', 'Something I admire in you')], max_length=20)),
-                ('text', models.CharField(max_length=200)),
-                ('active', models.BooleanField(default=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("daily_positive", "Something good today"),
+                            ("effort", "An effort I noticed"),
+                            ("admiration", "Something I admire in you"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("text", models.CharField(max_length=200)),
+                ("active", models.BooleanField(default=True)),
             ],
             options={
-                'ordering': ['kind', 'pk'],
+                "ordering": ["kind", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='PromptCopy',
+            name="PromptCopy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('checkin', 'Daily check-in'), ('appreciation', 'Appreciation prompt'), ('weekly_summary', 'Weekly summary')], max_length=20, unique=True)),
-                ('subject', models.CharField(max_length=120)),
-                ('body', models.TextField(help_text='Plain text, a few short sentences.')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("checkin", "Daily check-in"),
+                            ("appreciation", "Appreciation prompt"),
+                            ("weekly_summary", "Weekly summary"),
+                        ],
+                        max_length=20,
+                        unique=True,
+                    ),
+                ),
+                ("subject", models.CharField(max_length=120)),
+                ("body", models.TextField(help_text="Plain text, a few short sentences.")),
             ],
             options={
-                'verbose_name_plural': 'prompt copy',
+                "verbose_name_plural": "prompt copy",
             },
         ),
         migrations.CreateModel(
-            name='CoupleQuietWindow',
+            name="CoupleQuietWindow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('starts', models.TimeField()),
-                ('ends', models.TimeField()),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('couple', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='quiet_window', to='accounts.couple')),
-                ('set_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("starts", models.TimeField()),
+                ("ends", models.TimeField()),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "couple",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="quiet_window", to="accounts.couple"
+                    ),
+                ),
+                (
+                    "set_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='PromptPreference',
+            name="PromptPreference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('checkin_enabled', models.BooleanField(default=True, verbose_name='daily check-in')),
-                ('checkin_time', models.TimeField(default=datetime.time(8, 0), verbose_name='check-in time')),
-                ('appreciation_enabled', models.BooleanField(default=True, verbose_name='appreciation prompt')),
-                ('appreciation_time', models.TimeField(default=datetime.time(19, 0), verbose_name='appreciation time')),
-                ('weekly_summary_enabled', models.BooleanField(default=True, verbose_name='weekly summary')),
-                ('email_enabled', models.BooleanField(default=True, verbose_name='by email')),
-                ('inapp_enabled', models.BooleanField(default=True, verbose_name='in the app')),
-                ('paused_until', models.DateField(blank=True, null=True, verbose_name='pause until')),
-                ('email_unsubscribed_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='prompt_preference', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("checkin_enabled", models.BooleanField(default=True, verbose_name="daily check-in")),
+                ("checkin_time", models.TimeField(default=datetime.time(8, 0), verbose_name="check-in time")),
+                ("appreciation_enabled", models.BooleanField(default=True, verbose_name="appreciation prompt")),
+                ("appreciation_time", models.TimeField(default=datetime.time(19, 0), verbose_name="appreciation time")),
+                ("weekly_summary_enabled", models.BooleanField(default=True, verbose_name="weekly summary")),
+                ("email_enabled", models.BooleanField(default=True, verbose_name="by email")),
+                ("inapp_enabled", models.BooleanField(default=True, verbose_name="in the app")),
+                ("paused_until", models.DateField(blank=True, null=True, verbose_name="pause until")),
+                ("email_unsubscribed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="prompt_preference",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Recommendation',
+            name="Recommendation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('note', models.CharField(blank=True, max_length=500)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('dismissed_at', models.DateTimeField(blank=True, null=True)),
-                ('couple', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='recommendations', to='accounts.couple')),
-                ('exercise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='exercises.exercise')),
-                ('therapist', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("note", models.CharField(blank=True, max_length=500)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("dismissed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "couple",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="recommendations",
+                        to="accounts.couple",
+                    ),
+                ),
+                (
+                    "exercise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="exercises.exercise"
+                    ),
+                ),
+                (
+                    "therapist",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='CheckIn',
+            name="CheckIn",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('local_date', models.DateField()),
-                ('mood', models.CharField(choices=[('calm', 'Calm'), ('hopeful', 'Hopeful'), ('tender', 'Tender'), ('tired', 'Tired'), ('anxious', 'Anxious'), ('sad', 'Sad'), ('angry', 'Angry'), ('numb', 'Numb')], max_length=10)),
-                ('safety', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(10)])),
-                ('trust', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(10)])),
-                ('need', models.CharField(blank=True, max_length=500, verbose_name='one thing I need today')),
-                ('share', models.CharField(choices=[('ratings', 'Only my ratings'), ('everything', 'Everything'), ('nothing', 'Nothing: keep it to myself')], default='ratings', max_length=10)),
-                ('therapist_visible', models.BooleanField(default=True, help_text="Ratings may reach a consented therapist's trends.")),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('couple', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='checkins', to='accounts.couple')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='checkins', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("local_date", models.DateField()),
+                (
+                    "mood",
+                    models.CharField(
+                        choices=[
+                            ("calm", "Calm"),
+                            ("hopeful", "Hopeful"),
+                            ("tender", "Tender"),
+                            ("tired", "Tired"),
+                            ("anxious", "Anxious"),
+                            ("sad", "Sad"),
+                            ("angry", "Angry"),
+                            ("numb", "Numb"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "safety",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(10),
+                        ]
+                    ),
+                ),
+                (
+                    "trust",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(10),
+                        ]
+                    ),
+                ),
+                ("need", models.CharField(blank=True, max_length=500, verbose_name="one thing I need today")),
+                (
+                    "share",
+                    models.CharField(
+                        choices=[
+                            ("ratings", "Only my ratings"),
+                            ("everything", "Everything"),
+                            ("nothing", "Nothing: keep it to myself"),
+                        ],
+                        default="ratings",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "therapist_visible",
+                    models.BooleanField(default=True, help_text="Ratings may reach a consented therapist's trends."),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "couple",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="checkins",
+                        to="accounts.couple",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="checkins",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-local_date'],
-                'indexes': [models.Index(fields=['couple', 'local_date'], name='exercises_c_couple__cab7ea_idx')],
-                'constraints': [models.UniqueConstraint(fields=('user', 'local_date'), name='checkin_once_per_local_day')],
+                "ordering": ["-local_date"],
+                "indexes": [models.Index(fields=["couple", "local_date"], name="exercises_c_couple__cab7ea_idx")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "local_date"), name="checkin_once_per_local_day")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Delivery',
+            name="Delivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('checkin', 'Daily check-in'), ('appreciation', 'Appreciation prompt'), ('weekly_summary', 'Weekly summary')], max_length=20)),
-                ('local_date', models.DateField()),
-                ('due_at', models.DateTimeField()),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Failed permanently'), ('skipped', 'Skipped')], default='queued', max_length=10)),
-                ('queued_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('last_error', models.CharField(blank=True, max_length=500)),
-                ('message_id', models.CharField(blank=True, max_length=200)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("checkin", "Daily check-in"),
+                            ("appreciation", "Appreciation prompt"),
+                            ("weekly_summary", "Weekly summary"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("local_date", models.DateField()),
+                ("due_at", models.DateTimeField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("sending", "Sending"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed permanently"),
+                            ("skipped", "Skipped"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("queued_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("last_error", models.CharField(blank=True, max_length=500)),
+                ("message_id", models.CharField(blank=True, max_length=200)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(condition=models.Q(('status__in', ['queued', 'sending'])), fields=['status', 'queued_at'], name='delivery_unfinished')],
-                'constraints': [models.UniqueConstraint(fields=('user', 'kind', 'local_date'), name='delivery_once_per_user_kind_day')],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("status__in", ["queued", "sending"])),
+                        fields=["status", "queued_at"],
+                        name="delivery_unfinished",
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "kind", "local_date"), name="delivery_once_per_user_kind_day"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=30)),
-                ('title', models.CharField(max_length=200)),
-                ('body', models.CharField(blank=True, max_length=500)),
-                ('url', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(max_length=30)),
+                ("title", models.CharField(max_length=200)),
+                ("body", models.CharField(blank=True, max_length=500)),
+                ("url", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['user', 'read_at'], name='exercises_n_user_id_f30969_idx')],
+                "ordering": ["-created_at"],
+                "indexes": [models.Index(fields=["user", "read_at"], name="exercises_n_user_id_f30969_idx")],
             },
         ),
     ]

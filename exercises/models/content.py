@@ -25,7 +25,7 @@ class Module(models.Model):
     slug = models.SlugField(unique=True)
     title = models.CharField(max_length=80)
     order = models.PositiveSmallIntegerField(default=0)
-    stages = models.JSONField(default=list, help_text="Stage keys this module covers, e.g. [\"commit\", \"reconnect\"].")
+    stages = models.JSONField(default=list, help_text='Stage keys this module covers, e.g. ["commit", "reconnect"].')
     summary = models.TextField(help_text="Markdown.")
     unlock_rule = models.CharField(max_length=20, choices=Unlock.choices, default=Unlock.AFTER_PREVIOUS)
     published = models.BooleanField(default=True)

@@ -99,11 +99,14 @@ class CheckIn(models.Model):
 class AppreciationStarter(models.Model):
     """Starter ideas shown with the appreciation prompt; edited by staff."""
 
-    kind = models.CharField(max_length=20, choices=[
-        ("daily_positive", "Something good today"),
-        ("effort", "An effort I noticed"),
-        ("admiration", "Something I admire in you"),
-    ])
+    kind = models.CharField(
+        max_length=20,
+        choices=[
+            ("daily_positive", "Something good today"),
+            ("effort", "An effort I noticed"),
+            ("admiration", "Something I admire in you"),
+        ],
+    )
     text = models.CharField(max_length=200)
     active = models.BooleanField(default=True)
 
@@ -160,7 +163,11 @@ class Delivery(models.Model):
             models.UniqueConstraint(fields=["user", "kind", "local_date"], name="delivery_once_per_user_kind_day")
         ]
         indexes = [
-            models.Index(fields=["status", "queued_at"], condition=Q(status__in=["queued", "sending"]), name="delivery_unfinished"),
+            models.Index(
+                fields=["status", "queued_at"],
+                condition=Q(status__in=["queued", "sending"]),
+                name="delivery_unfinished",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -24,7 +24,9 @@ from .content import Exercise, Step
 class Run(models.Model):
     couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="exercise_runs")
     exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="runs")
-    incident = models.OneToOneField("exercises.Incident", on_delete=models.CASCADE, null=True, blank=True, related_name="run")
+    incident = models.OneToOneField(
+        "exercises.Incident", on_delete=models.CASCADE, null=True, blank=True, related_name="run"
+    )
     started_at = models.DateTimeField(default=timezone.now)
     revealed_at = models.DateTimeField(null=True, blank=True)
     joint_note = models.TextField(blank=True, max_length=5000)
@@ -75,9 +77,7 @@ class Answer(models.Model):
 
     class Meta:
         ordering = ["step_order", "revision"]
-        constraints = [
-            models.UniqueConstraint(fields=["response", "step", "revision"], name="answer_revision_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["response", "step", "revision"], name="answer_revision_unique")]
 
     def __str__(self) -> str:
         return f"Answer r{self.revision} to {self.step_id}"

@@ -70,7 +70,9 @@ def run_view(*, run: Run, viewer: User) -> RunView:
         for answer in sorted(response.answers.all(), key=lambda a: (a.step_order, a.revision)):
             view = by_step.get(answer.step_id)
             if view is None:  # the step was removed from the content later: keep the answer with its own words
-                view = by_step.setdefault(("gone", answer.prompt_snapshot), StepView(step=None, prompt=answer.prompt_snapshot))
+                view = by_step.setdefault(
+                    ("gone", answer.prompt_snapshot), StepView(step=None, prompt=answer.prompt_snapshot)
+                )
             getattr(view, side).append(answer)
     # Show the question as it was answered when the content has changed since.
     for view in by_step.values():

@@ -71,7 +71,9 @@ def _incidents(request: HttpRequest, couple, exercise) -> HttpResponse:
 
 
 def _incident_run(request: HttpRequest, pk: int) -> Run:
-    incident = couple_object_or_404(request, Run.objects.select_related("incident", "exercise", "couple"), incident_id=pk)
+    incident = couple_object_or_404(
+        request, Run.objects.select_related("incident", "exercise", "couple"), incident_id=pk
+    )
     return incident
 
 
@@ -206,7 +208,9 @@ def _run_url(run: Run) -> str:
 @couple_required
 def revise(request: HttpRequest, slug: str, step_id: int, couple) -> HttpResponse:
     exercise = get_object_or_404(Exercise.objects.published(), slug=slug)
-    run = couple_object_or_404(request, Run.objects.select_related("exercise"), exercise=exercise, incident__isnull=True)
+    run = couple_object_or_404(
+        request, Run.objects.select_related("exercise"), exercise=exercise, incident__isnull=True
+    )
     return _revise(request, run, step_id)
 
 

@@ -200,3 +200,21 @@ def redis_restart(host: str, port: int, **start) -> None:
             break
         time.sleep(0.05)
     redis_start(port, **start)
+
+
+def cpu_seconds_of(command: str) -> float:
+    """CPU time used so far by every process whose command name is ``command`` (e.g. "postgres")."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        if name == command:
+            fields = stat.rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks

@@ -115,9 +115,38 @@ class CountingHandler:
         return "250 OK"
 
 
+PLAIN_ADDRESS = re.compile(r"\s*<([A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+)>(.*)", re.DOTALL)
+
+
+def lean_server_class():
+    """aiosmtpd's server with a fast path for plain ``<local@domain>`` addresses in MAIL and RCPT.
+
+    aiosmtpd parses every address with the email package's full RFC 5322
+    parser, which is two thirds of its CPU per message here; this sink shares
+    two cores with the workers it measures. Anything but a plain address still
+    goes through aiosmtpd's own parser. Counting is unaffected.
+    """
+    from aiosmtpd.smtp import SMTP
+
+    class LeanSMTP(SMTP):
+        def _getaddr(self, arg):
+            match = PLAIN_ADDRESS.match(arg) if arg else None
+            if match:
+                return match.group(1), match.group(2)
+            return super()._getaddr(arg)
+
+    return LeanSMTP
+
+
 def start_controller(handler, port: int, *, fast_loop: bool = False):
-    """An aiosmtpd server on 127.0.0.1:``port`` in a thread; on uvloop when asked (and installed): ~30% less CPU."""
+    """An aiosmtpd server on 127.0.0.1:``port`` in a thread; with ``fast_loop`` on uvloop (if installed) and lean."""
     from aiosmtpd.controller import Controller
+
+    server_class = lean_server_class() if fast_loop else None
+
+    class SinkController(Controller):
+        def factory(self):
+            return server_class(self.handler, **self.SMTP_kwargs) if server_class else super().factory()
 
     loop = None
     if fast_loop:
@@ -127,7 +156,7 @@ def start_controller(handler, port: int, *, fast_loop: bool = False):
             loop = uvloop.new_event_loop()
         except ImportError:
             loop = None
-    controller = Controller(handler, hostname="127.0.0.1", port=port, ready_timeout=10, loop=loop)
+    controller = SinkController(handler, hostname="127.0.0.1", port=port, ready_timeout=10, loop=loop)
     controller.start()
     return controller
 
