@@ -207,6 +207,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # a minute is useless (the next one is already coming), so they expire.
     "daily-prompts-tick": {"task": "exercises.tasks.tick", "schedule": 60.0, "options": {"expires": 55}},
     "daily-prompts-reconcile": {"task": "exercises.tasks.reconcile", "schedule": 60.0, "options": {"expires": 55}},
+    # Deletes expired data-export files and fails exports stuck for a day.
+    "data-export-expiry": {"task": "accounts.tasks.export_expire_sweep", "schedule": 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Workers consume all three queues (none is named with -Q). Prompt batches have
