@@ -83,9 +83,10 @@ def _clear_django_cache():
     only keys with the cache's own prefix (Django writes
     ``<KEY_PREFIX>:<version>:<key>``) are deleted.
     """
-    from django.core.cache import cache
+    from django.core.cache import caches
     from django.core.cache.backends.redis import RedisCache
 
+    cache = caches["default"]  # the real backend: ``django.core.cache.cache`` is a proxy, never a RedisCache
     if isinstance(cache, RedisCache):
         client = cache._cache.get_client(write=True)
         keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from dataclasses import dataclass
 
-from django.utils import timezone
-
 from accounts.models import Couple, OnboardingResponse, User
+from exercises.daily.scheduling import local_today
 from exercises.models import CheckIn
 
 RANGES = {"week": 7, "month": 30}
 SHARED_RATINGS = (CheckIn.Share.RATINGS, CheckIn.Share.EVERYTHING)
-
-
-def local_today(user: User) -> dt.date:
-    return timezone.now().astimezone(zoneinfo.ZoneInfo(user.time_zone)).date()
 
 
 @dataclass(frozen=True)

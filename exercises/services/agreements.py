@@ -22,13 +22,13 @@ Invariants:
 
 from __future__ import annotations
 
-import zoneinfo
 from datetime import date, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Couple, User
+from exercises.daily.scheduling import local_today
 from exercises.models import Agreement, AgreementCheck
 
 Category = Agreement.Category
@@ -43,15 +43,6 @@ NOTE_LIMIT = AgreementCheck._meta.get_field("note").max_length
 
 class AgreementError(Exception):
     """A step of the agreements flow that cannot go ahead; ``str(error)`` is safe to show."""
-
-
-def local_today(user: User) -> date:
-    """Today's date where ``user`` lives (their chosen time zone)."""
-    try:
-        zone = zoneinfo.ZoneInfo(user.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
-    return timezone.localdate(timezone=zone)
 
 
 def category_choices(couple: Couple) -> list[tuple[str, str]]:

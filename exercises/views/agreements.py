@@ -99,10 +99,12 @@ def counter(request: HttpRequest, pk: int, couple: Couple) -> HttpResponse:
     if not service.can_answer(agreement, request.user):
         if agreement.status == Status.REPLACED and request.method == "POST":
             # A second click on "send": the change already exists, which is what was asked for.
-            same = Agreement.objects.filter(
-                replaces=agreement, proposed_by=request.user, text=request.POST.get("text", "").strip()
+            # Compare the posted words only once they are valid (a NUL byte never reaches the query).
+            posted = ProposalForm(request.POST, couple=couple, today=today)
+            same = posted.is_valid() and Agreement.objects.filter(
+                replaces=agreement, proposed_by=request.user, text=posted.cleaned_data["text"]
             )
-            if same.exists():
+            if same and same.exists():
                 return redirect("exercises:agreements")
         context["error"] = (
             "This is your own proposal, so it is your partner's to answer."

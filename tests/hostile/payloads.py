@@ -2,7 +2,8 @@
 
 Every payload, if it ever reached a page unescaped, would either run script
 (calling ``alert``/``confirm``/``print``, which the browser test listens for)
-or leave a tell-tale element or attribute in the DOM.
+or leave a tell-tale element or attribute in the DOM (for the htmx ones, an
+attribute htmx would act on by itself).
 """
 
 from __future__ import annotations
@@ -71,8 +72,16 @@ PLAIN = [
 ]
 
 
+# The pages load htmx: markup that reached the DOM could make requests by itself, with no script at all.
+HTMX = [
+    '<div hx-get="/couple/leave/" hx-trigger="load" hx-target="body">x</div>',
+    "<button hx-on:click=alert(1)>x</button>",
+    '<form hx-post="/couple/leave/" hx-trigger="load"><input name="confirm" value="on"></form>',
+]
+
+
 def corpus() -> list[str]:
-    payloads = [template.format(js=call) for template in TEMPLATES for call in CALLS] + PLAIN
+    payloads = [template.format(js=call) for template in TEMPLATES for call in CALLS] + PLAIN + HTMX
     seen, unique = set(), []
     for payload in payloads:
         if payload not in seen:
