@@ -32,6 +32,19 @@ def due_now(user, *, kinds=("checkin",), minutes_ago=1, now=None, **preference):
     return pref
 
 
+@pytest.fixture
+def prompts_off(partner_a, partner_b):
+    """Both partners get nothing until a test makes them due.
+
+    Without a preference row a person has the default times (08:00 and 19:00
+    local), so whether they are due would depend on the hour the suite runs.
+    """
+    for user in (partner_a, partner_b):
+        PromptPreference.objects.update_or_create(
+            user=user, defaults={"checkin_enabled": False, "appreciation_enabled": False}
+        )
+
+
 def smtp_mailers(port: int) -> dict:
     return {
         "default": {

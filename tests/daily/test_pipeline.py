@@ -21,7 +21,10 @@ from tests.daily.conftest import due_now
 from tests.factories import UserFactory
 
 Status = Delivery.Status
-pytestmark = [pytest.mark.usefixtures("celery_worker"), pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.usefixtures("celery_worker", "prompts_off"),
+    pytest.mark.django_db(transaction=True),
+]
 
 
 def wait_until(condition, timeout: float = 20.0, what: str = "the pipeline"):

@@ -406,7 +406,7 @@ def test_a_tampered_unsubscribe_token_is_refused_clearly(partner_a, token):
     assert not PromptPreference.objects.filter(email_unsubscribed_at__isnull=False).exists()
 
 
-def test_after_unsubscribing_prompts_come_in_the_app_only(couple, partner_a, mailoutbox):
+def test_after_unsubscribing_prompts_come_in_the_app_only(couple, partner_a, prompts_off, mailoutbox):
     Client().post(unsubscribe_url(partner_a))
     due_now(partner_a)
     delivery.deliveries_send(delivery.claim_due())
