@@ -37,7 +37,8 @@ Reconcile (``reconcile``, every minute)
     only repeats the design allows). Rows ``queued`` that long had their task
     lost (a Redis restart, a killed worker's prefetched message) and are
     enqueued again — at once when the send queue is empty, otherwise only once
-    they are much older, since they are most likely still waiting their turn.
+    they are much older (``BACKLOG_PATIENCE``), since they are most likely
+    still waiting their turn.
     Enqueuing a row twice is harmless: the first task to lock it sends it.
 """
 
@@ -75,6 +76,8 @@ logger = logging.getLogger(__name__)
 
 Status = Delivery.Status
 SEND_QUEUE = "daily_send"
+# While the send queue has a backlog, queued rows are re-enqueued only once this many stale periods old.
+BACKLOG_PATIENCE = 12
 ERROR_LIMIT = Delivery._meta.get_field("last_error").max_length
 
 
@@ -335,20 +338,19 @@ class People:
     """What the send step needs to know about the people of one batch, loaded in a few queries."""
 
     preferences: dict[int, PromptPreference]
-    couple_of: dict[int, Membership]
+    couple_of: dict[int, int]  # user id -> id of their active couple
     quiet: dict[int, CoupleQuietWindow]
     partner_name: dict[int, str]
 
     @classmethod
     def load(cls, user_ids: Sequence[int]) -> People:
         preferences = {p.user_id: p for p in PromptPreference.objects.filter(user_id__in=user_ids)}
-        memberships = {
-            m.user_id: m
-            for m in Membership.objects.filter(
+        couple_of = dict(
+            Membership.objects.filter(
                 user_id__in=user_ids, left_at__isnull=True, couple__ended_at__isnull=True
-            )
-        }
-        couple_ids = {m.couple_id for m in memberships.values()}
+            ).values_list("user_id", "couple_id")
+        )
+        couple_ids = set(couple_of.values())
         quiet = {q.couple_id: q for q in CoupleQuietWindow.objects.filter(couple_id__in=couple_ids)}
         seats: dict[int, list[tuple[int, str]]] = {}
         for couple_id, user_id, name in Membership.objects.filter(
@@ -356,11 +358,11 @@ class People:
         ).values_list("couple_id", "user_id", "user__display_name"):
             seats.setdefault(couple_id, []).append((user_id, name))
         partner_name = {}
-        for user_id, membership in memberships.items():
-            others = [name for uid, name in seats.get(membership.couple_id, []) if uid != user_id]
+        for user_id, couple_id in couple_of.items():
+            others = [name for uid, name in seats.get(couple_id, []) if uid != user_id]
             if others:
                 partner_name[user_id] = others[0] or "your partner"
-        return cls(preferences=preferences, couple_of=memberships, quiet=quiet, partner_name=partner_name)
+        return cls(preferences=preferences, couple_of=couple_of, quiet=quiet, partner_name=partner_name)
 
     def preference(self, user_id: int) -> PromptPreference:
         return self.preferences.get(user_id) or PromptPreference(user_id=user_id)
@@ -372,10 +374,10 @@ def skip_reason(delivery: Delivery, user: User, people: People, now: dt.datetime
     if spec is None:
         return "not a prompt this pipeline sends"
     preference = people.preference(user.pk)
-    membership = people.couple_of.get(user.pk)
+    couple_id = people.couple_of.get(user.pk)
     if not user.is_active:
         return "account inactive"
-    if membership is None:
+    if couple_id is None:
         return "not in a couple space"
     if spec.needs_partner and user.pk not in people.partner_name:
         return "no partner in the space yet"
@@ -387,7 +389,7 @@ def skip_reason(delivery: Delivery, user: User, people: People, now: dt.datetime
         return "this prompt is turned off"
     if not (preference.inapp_enabled or wants_email(preference)):
         return "unsubscribed from email" if preference.email_unsubscribed_at else "no channel chosen"
-    quiet = people.quiet.get(membership.couple_id)
+    quiet = people.quiet.get(couple_id)
     if quiet is not None and quiet.contains(local_now(user.time_zone, now).time()):
         return "couple quiet time"
     if too_late(delivery.due_at, now):
@@ -705,6 +707,8 @@ def _record_and_claim(
     ids = [job.delivery.pk for job, _, _ in results] + [job.delivery.pk for job in claim]
     if not ids:
         return []
+    if not failed and not retry and connection.vendor == "postgresql":
+        return _record_and_claim_sql(sent, claim, now, outcome)
     rows = Delivery.objects
     with transaction.atomic():
         # Lock by primary key and check the state here (see _start on why not in SQL).
@@ -728,6 +732,47 @@ def _record_and_claim(
         if claimed:
             rows.filter(pk__in=[job.delivery.pk for job in claimed]).update(status=Status.SENDING, queued_at=now)
     return claimed
+
+
+def _record_and_claim_sql(sent: list[int], claim: list[Job], now: dt.datetime, outcome: BatchOutcome) -> list[Job]:
+    """The usual step (everything sent, more to claim) as one statement: a round trip and a commit.
+
+    Same rules as ``_record_and_claim``: the rows are locked by primary key
+    first (a materialised CTE), then a sent row is recorded unless final and a
+    claimed row is taken only if still queued.
+    """
+    claim_ids = [job.delivery.pk for job in claim]
+    table = Delivery._meta.db_table
+    sql = f"""
+        WITH target AS MATERIALIZED (
+            SELECT id, status FROM {table} WHERE id = ANY(%(ids)s) FOR UPDATE
+        )
+        UPDATE {table} AS d SET
+            status = CASE WHEN d.id = ANY(%(sent)s) THEN %(sent_status)s ELSE %(sending)s END,
+            sent_at = CASE WHEN d.id = ANY(%(sent)s) THEN %(now)s ELSE d.sent_at END,
+            last_error = CASE WHEN d.id = ANY(%(sent)s) THEN '' ELSE d.last_error END,
+            queued_at = CASE WHEN d.id = ANY(%(sent)s) THEN d.queued_at ELSE %(now)s END
+        FROM target
+        WHERE d.id = target.id AND (
+            (d.id = ANY(%(sent)s) AND target.status IN (%(queued)s, %(sending)s))
+            OR (d.id = ANY(%(claim)s) AND target.status = %(queued)s)
+        )
+        RETURNING d.id, d.status
+    """  # noqa: S608 -- the table name comes from our model; every value is a parameter
+    params = {
+        "ids": sent + claim_ids,
+        "sent": sent,
+        "claim": claim_ids,
+        "now": now,
+        "queued": Status.QUEUED,
+        "sending": Status.SENDING,
+        "sent_status": Status.SENT,
+    }
+    with connection.cursor() as cursor:  # one statement: its own transaction (or the caller's)
+        cursor.execute(sql, params)
+        changed = dict(cursor.fetchall())
+    outcome.sent += sum(1 for status in changed.values() if status == Status.SENT)
+    return [job for job in claim if changed.get(job.delivery.pk) == Status.SENDING]
 
 
 class RowMarks:
@@ -803,7 +848,7 @@ def reconcile(
         Delivery.objects.filter(pk__in=revived).update(status=Status.QUEUED, queued_at=now)
     waiting = backlog()
     # Queued rows are probably still in the broker while the queue has messages; much older ones are not.
-    queued_cutoff = cutoff if not waiting else now - 4 * stale_after
+    queued_cutoff = cutoff if not waiting else now - BACKLOG_PATIENCE * stale_after
     with transaction.atomic():
         lost = list(
             Delivery.objects.select_for_update(skip_locked=True)

@@ -40,4 +40,6 @@ def test_the_sink_counts_every_message_and_never_merges_repeats():
 
 
 def test_a_folded_message_id_header_is_still_read():
-    assert message_id_of(b"Subject: x\r\nMessage-ID:\r\n <long.id@example.test>\r\n\r\nbody") == "<long.id@example.test>"
+    assert (
+        message_id_of(b"Subject: x\r\nMessage-ID:\r\n <long.id@example.test>\r\n\r\nbody") == "<long.id@example.test>"
+    )

@@ -21,7 +21,7 @@ from exercises.models import AppreciationStarter, CoupleQuietWindow, Delivery, N
 from tests.couple.conftest import pair
 from tests.daily.conftest import due_now, smtp_mailers
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("prompts_off")]
 Status = Delivery.Status
 
 
@@ -389,3 +389,33 @@ def test_a_long_unsubscribe_url_stays_a_plain_link():
     head = email.message_from_bytes(bytes(message.message()), policy=email.policy.default)
     assert str(head["List-Unsubscribe"]).strip() == f"<{url}>"
     assert b"=?utf-8?" not in bytes(message.message())
+
+
+# --- Bodies rendered once per batch ---------------------------------------------------------
+
+
+def test_the_batch_body_cache_gives_exactly_what_a_full_render_gives():
+    from accounts.models import User
+    from exercises.daily import emails
+
+    links = emails.Links.build()
+    names = ["Avery", "O'Neill & <Sons>", "Zoë", 'Quote "this"']
+    for index, name in enumerate(names):
+        user = User(pk=100 + index, email=f"p{index}@example.test", display_name=name)
+        row = Delivery(pk=500 + index, kind=PromptKind.APPRECIATION, message_id=f"<m{index}@x>")
+        starter = starter_for(dt.date(2026, 5, 1), [])
+        args = {"delivery": row, "user": user, "copy": DEFAULT_COPY[PromptKind.APPRECIATION], "starter": starter}
+        cached = emails.appreciation_prompt(**args, partner_name=f"<{name}>", links=links)
+        full = emails.appreciation_prompt(**args, partner_name=f"<{name}>", links=emails.Links.build())
+        assert (cached.subject, cached.body, cached.alternatives) == (full.subject, full.body, full.alternatives)
+    assert list(links.bodies.shells.values()) != [None]  # the shortcut was taken
+
+
+def test_a_template_that_transforms_a_personal_value_is_rendered_in_full(monkeypatch):
+    from exercises.daily import emails
+
+    monkeypatch.setattr(emails, "render_bodies", lambda name, context: (context["name"].upper(), context["name"]))
+    cache = emails.BodyCache()
+    assert cache.bodies("x", {"name": "avery"}) == ("AVERY", "avery")
+    assert cache.bodies("x", {"name": "blake"}) == ("BLAKE", "blake")  # not "AVERY" with a name swapped in
+    assert list(cache.shells.values()) == [None]

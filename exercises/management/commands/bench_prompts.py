@@ -202,10 +202,12 @@ class Command(BaseCommand):
         # A moment for anything still on the wire to land (and be counted, if it is a repeat).
         time.sleep(1.0)
         busy, total = (b - a for a, b in zip(cpu0, machine_cpu(), strict=True))
+        redis_used = cpu_seconds_of("redis-server") - services0[1]
+        redis_cpu = f"{redis_used:.1f}" if redis_used >= 0 else "n/a (restarted)"
         self.say(
             f"machine CPU busy {100 * busy / total:.0f}% during the run; CPU seconds: last worker tree {tree_cpu_seconds(self.worker.pid):.1f}, "
             f"sink {tree_cpu_seconds(sink.process.pid):.1f}, this command {time.process_time():.1f}, "
-            f"postgres {cpu_seconds_of('postgres') - services0[0]:.1f}, redis {cpu_seconds_of('redis-server') - services0[1]:.1f}"
+            f"postgres {cpu_seconds_of('postgres') - services0[0]:.1f}, redis {redis_cpu}"
         )
         peak_rss = max(peak_rss, tree_rss_bytes(self.worker.pid))
         statuses = dict(self.bench_deliveries().order_by().values_list("status").annotate(n=Count("pk")))
