@@ -22,6 +22,7 @@ setup: $(STAMP)
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 	$(PY) manage.py load_curriculum
+	$(PY) manage.py load_prompt_copy
 	$(PY) manage.py seed_demo
 
 # The web server, a Celery worker and beat in one terminal; Ctrl-C stops all three.
@@ -70,7 +71,7 @@ BENCH_WEB_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/trustrepair_bench_w
 BENCH_WEB_REDIS_URL ?= redis://127.0.0.1:6379/10
 BENCH_WEB_ARGS ?= --couples 10000 --seconds 60
 
-.PHONY: bench bench-web
+.PHONY: bench bench-web bench-prompts
 bench: bench-web
 
 bench-web: $(STAMP)
@@ -79,3 +80,15 @@ bench-web: $(STAMP)
 		apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }; } \
 		|| { echo "wrk is missing and could not be installed: run apt-get install -y wrk as root." >&2; exit 1; }
 	DATABASE_URL=$(BENCH_WEB_DATABASE_URL) REDIS_URL=$(BENCH_WEB_REDIS_URL) $(PY) manage.py bench_web $(BENCH_WEB_ARGS)
+
+# --- Daily prompts benchmark (README "Performance") ----------------------------------------------
+# 100,000 people due at once, through beat tick → Redis → Celery workers → PostgreSQL → SMTP sink.
+# Prints `prompts: …`. Add --kill-worker 3 or --restart-redis to BENCH_PROMPTS_ARGS for the fault runs
+# (--restart-redis restarts the Redis server on BENCH_PROMPTS_REDIS_URL's port).
+BENCH_PROMPTS_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/trustrepair_bench
+BENCH_PROMPTS_REDIS_URL ?= redis://127.0.0.1:6379/7
+BENCH_PROMPTS_ARGS ?= --users 100000
+
+bench-prompts: $(STAMP)
+	@.ci/services
+	DATABASE_URL=$(BENCH_PROMPTS_DATABASE_URL) REDIS_URL=$(BENCH_PROMPTS_REDIS_URL) $(PY) manage.py bench_prompts $(BENCH_PROMPTS_ARGS)

@@ -79,3 +79,12 @@ def test_every_profile_field_has_a_visible_label(client, partner_a):
         control = doc.find(name=name)
         labels = doc.find_all("label", for_=control.attrs["id"])
         assert [node.text for node in labels] == [label], f"{name} needs exactly one <label for=…>"
+
+
+def test_the_settings_menu_leads_to_the_daily_prompts(client, partner_a):
+    client.force_login(partner_a)
+    settings_page = client.get(reverse("accounts:settings")).content.decode()
+    prompts_url = reverse("daily:preferences")
+    assert f'<a href="{prompts_url}">Daily prompts</a>' in settings_page
+    prompts_page = client.get(prompts_url).content.decode()
+    assert f'<a href="{prompts_url}" aria-current="page">Daily prompts</a>' in prompts_page

@@ -31,10 +31,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.models import Count, Max, Min
 
+from exercises.bench import database
 from exercises.daily.bench import seed
 from exercises.daily.bench.procs import (
     Worker,
@@ -85,6 +87,11 @@ class Command(BaseCommand):
         self.log_dir = Path(settings.VAR_DIR) / "bench"
         self.log_dir.mkdir(parents=True, exist_ok=True)
 
+        if "bench" in connection.settings_dict["NAME"]:
+            # A dedicated benchmark database (make bench-prompts): create and migrate it on a fresh machine.
+            if database.ensure_exists():
+                self.say(f"Created database {connection.settings_dict['NAME']}.")
+            call_command("migrate", interactive=False, verbosity=0)
         started = time.monotonic()
         removed = seed.clear()
         zones = seed.seed(options["users"])
