@@ -57,6 +57,7 @@ from exercises.models import (
     Response,
     Ritual,
     RitualDone,
+    Run,
     Statement,
     StatementResponse,
 )
@@ -186,6 +187,19 @@ def collect(user: User) -> dict[str, Any]:
         "incidents": [
             {"space": i.couple_id, "title": i.title, "happened_on": i.happened_on, "created_at": i.created_at}
             for i in Incident.objects.filter(created_by=user).order_by("created_at", "pk")
+        ],
+        # The one note a couple writes together after an aftermath; the last person to save it is its author.
+        "joint_notes": [
+            {
+                "space": run.couple_id,
+                "exercise": run.exercise.title,
+                "incident": run.incident.title if run.incident else "",
+                "text": run.joint_note,
+            }
+            for run in Run.objects.filter(joint_note_by=user)
+            .exclude(joint_note="")
+            .select_related("exercise", "incident")
+            .order_by("started_at", "pk")
         ],
         "statements": [
             {

@@ -123,7 +123,9 @@ def build_world(a: User, b: User) -> World:
     # An aftermath incident A named, answered by B (revealed later).
     incident = Incident.objects.create(couple=couple, created_by=a, title=f"The dinner {AVERY}")
     aftermath = exercise_with_steps(slug="aftermath", title="Aftermath")
-    incident_run = Run.objects.create(couple=couple, exercise=aftermath, incident=incident)
+    incident_run = Run.objects.create(
+        couple=couple, exercise=aftermath, incident=incident, joint_note=f"What we learned {AVERY}", joint_note_by=a
+    )
     _answer(_response(incident_run, b, submitted=True), aftermath.steps.first(), f"B on the dinner {BLAKE}")
 
     statement = Statement.objects.create(couple=couple, author=a, revision=1, text=f"I take responsibility {AVERY}")

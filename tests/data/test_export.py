@@ -28,6 +28,7 @@ from exercises.models import (
     Response,
     Ritual,
     RitualDone,
+    Run,
     Statement,
     StatementResponse,
 )
@@ -59,6 +60,7 @@ def db_counts(user) -> dict[str, int]:
             response__user=user, response__submitted_at__isnull=True
         ).count(),
         "incidents": Incident.objects.filter(created_by=user).count(),
+        "joint_notes": Run.objects.filter(joint_note_by=user).exclude(joint_note="").count(),
         "statements": Statement.objects.filter(author=user).count(),
         "statement_responses": StatementResponse.objects.filter(author=user).count(),
         "questions_asked": Question.objects.filter(asker=user).count(),
@@ -86,6 +88,7 @@ def export_counts(data: dict) -> dict[str, int]:
         "exercise_answers.answers": sum(len(r["answers"]) for r in data["exercise_answers"]),
         "private.drafts.answers": sum(len(r["answers"]) for r in data["private"]["drafts"]),
         "incidents": len(data["incidents"]),
+        "joint_notes": len(data["joint_notes"]),
         "statements": len(data["statements"]),
         "statement_responses": len(data["statement_responses"]),
         "questions_asked": len(data["questions_asked"]),
@@ -112,6 +115,7 @@ def test_every_section_holds_exactly_what_the_database_holds_for_the_person(worl
         assert export_counts(unzip(build_zip(person)).data) == expected, person
     # The world is not empty: every section of A's export has something in it (A responded to no statement).
     assert {section for section, count in db_counts(world.a).items() if count == 0} == {"statement_responses"}
+    assert unzip(build_zip(world.a)).data["joint_notes"][0]["text"] == f"What we learned {AVERY}"
     assert db_counts(world.b)["statement_responses"] == 1
 
 
