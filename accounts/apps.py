@@ -6,4 +6,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from . import middleware, signals  # noqa: F401 - connects the receivers (pairing, session policy)
+        from . import couple_cache, middleware, signals  # noqa: F401 - connects the receivers (pairing, session policy)
+
+        couple_cache.connect()  # every write to a couple's data bumps its cache version

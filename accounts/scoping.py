@@ -21,8 +21,28 @@ from .therapists.access import Scopes, describe, link_scopes, log_access, log_ac
 
 
 def couple_for(user) -> Couple | None:
-    """The user's active couple (with its memberships and users loaded), or None."""
-    return Couple.objects.for_user(user).prefetch_related("memberships__user").first()
+    """The user's active couple (with its memberships and users loaded), or None. Two small queries.
+
+    The same as ``Couple.objects.for_user(user).prefetch_related("memberships__user").first()``:
+    every membership of the couple (also the seats left) with its user.
+    """
+    if not user.is_authenticated:
+        return None
+    # Two indexed lookups: PostgreSQL plans them in far less time than one query with a subquery or self-join.
+    couple_id = Membership.objects.filter(user=user, left_at__isnull=True).values_list("couple_id", flat=True).first()
+    if couple_id is None:
+        return None
+    rows = list(Membership.objects.filter(couple_id=couple_id).select_related("couple", "user").order_by("pk"))
+    if not rows or rows[0].couple.ended_at is not None:
+        return None
+    couple = rows[0].couple
+    for membership in rows:
+        membership.couple = couple
+    memberships = couple.memberships.all()
+    memberships._result_cache = rows
+    memberships._prefetch_done = True
+    couple._prefetched_objects_cache = {"memberships": memberships}
+    return couple
 
 
 def require_couple(request: HttpRequest) -> Couple:

@@ -1,12 +1,23 @@
-"""Reads for the couple dashboard: what is waiting for whom, and the partner's shared activity."""
+"""Reads for the couple dashboard: what is waiting for whom, and the partner's shared activity.
+
+What the dashboard derives from the couple's records is cached per person under
+the couple's data version (``accounts.couple_cache``): any write to the couple's
+data makes it unreachable, so a partner's action shows on the very next request.
+What depends on the clock (pending invitations, this week's check-ins in the
+person's own time zone) or on other people's accounts (therapists'
+recommendations with their names) is read fresh on every request.
+"""
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.template.defaultfilters import pluralize
 
+from accounts import couple_cache
 from accounts.models import Couple, CoupleEvent, OnboardingResponse, SafetyCheck, User
 from accounts.therapists.selectors import recommendations_for
 from exercises.daily.selectors import checkins_for_dashboard
+from exercises.models import Recommendation
 from exercises.progress import progress_for
 from exercises.selectors.accountability import accountability_state
 from exercises.selectors.agreements import agreements_waiting_for
@@ -30,10 +41,34 @@ def flow_items_waiting_for(couple: Couple, user: User, roles=None) -> list[tuple
     return items
 
 
+def _dashboard_facts(couple: Couple, user: User, partner: User | None, roles: dict) -> dict:
+    """What the dashboard reads from the couple's records for ``user``, as plain data (cached per person)."""
+    events = []
+    if partner is not None:
+        events = list(CoupleEvent.objects.filter(couple=couple, actor=partner).values_list("kind", "created_at")[:8])
+    return {
+        "onboarded": set(OnboardingResponse.objects.filter(couple=couple).values_list("user_id", flat=True)),
+        "safety_done": SafetyCheck.objects.filter(user=user).exists(),
+        "flow_items": flow_items_waiting_for(couple, user, roles),
+        "partner_events": events,
+        # Whether to read the open recommendations at all (they are read fresh, with the therapists' names).
+        "has_recommendations": Recommendation.objects.filter(couple=couple, dismissed_at__isnull=True).exists(),
+    }
+
+
 def dashboard_for(*, couple: Couple, user: User) -> dict:
     partner = couple.partner_of(user)
-    onboarded = set(OnboardingResponse.objects.filter(couple=couple).values_list("user_id", flat=True))
-    safety_done = SafetyCheck.objects.filter(user=user).exists()
+    versions = couple_cache.versions(couple.pk)
+    progress = progress_for(couple=couple, user=user, versions=versions)
+    # Per person (the key carries the user id): "waiting for you" and the partner's events differ by side.
+    key = couple_cache.couple_key("dashboard", couple.pk, versions[0], user.pk)
+    facts = cache.get(key)
+    if facts is None or facts["partner_id"] != (partner.pk if partner else None):
+        facts = _dashboard_facts(couple, user, partner, progress.roles)
+        facts["partner_id"] = partner.pk if partner else None
+        cache.set(key, facts, timeout=couple_cache.DATA_TTL)
+    onboarded = facts["onboarded"]
+    safety_done = facts["safety_done"]
     i_onboarded = user.pk in onboarded
     partner_onboarded = partner is not None and partner.pk in onboarded
 
@@ -46,8 +81,7 @@ def dashboard_for(*, couple: Couple, user: User) -> dict:
     if partner is not None and not partner_onboarded:
         waiting_for_partner.append("Their onboarding answers")
 
-    progress = progress_for(couple=couple, user=user)
-    waiting_for_me += flow_items_waiting_for(couple, user, progress.roles)
+    waiting_for_me += facts["flow_items"]
     listed = {label for label, _ in waiting_for_me}
     for item in progress.in_progress_for_me():
         if item.exercise.title not in listed:
@@ -70,7 +104,10 @@ def dashboard_for(*, couple: Couple, user: User) -> dict:
     # Watching-style details (when the other partner was active) go away in safety mode.
     partner_events = []
     if partner is not None and couple.watch_features_enabled:
-        partner_events = list(CoupleEvent.objects.filter(couple=couple, actor=partner)[:8])
+        partner_events = [
+            CoupleEvent(couple=couple, actor=partner, kind=kind, created_at=created_at)
+            for kind, created_at in facts["partner_events"]
+        ]
 
     return {
         "couple": couple,
@@ -83,6 +120,6 @@ def dashboard_for(*, couple: Couple, user: User) -> dict:
         "next_step": next_step,
         "invitations": list(couple.invitations.pending()) if partner is None else [],
         "both_onboarded": i_onboarded and partner_onboarded,
-        "recommendations": recommendations_for(couple, progress=progress),
+        "recommendations": recommendations_for(couple, progress=progress) if facts["has_recommendations"] else [],
         "checkins": checkins_for_dashboard(couple, user),
     }

@@ -2,7 +2,11 @@
 
 Computed for the whole curriculum in a fixed number of queries (one per kind of
 record), whatever the couple's history, so the dashboard and exercise pages
-stay fast for couples with months of answers.
+stay fast for couples with months of answers. Those queries' results (plain
+facts, no model objects) are cached under the couple's data version, which
+every write to the couple's data bumps (``accounts.couple_cache``), and the
+published curriculum is kept in each process for the current curriculum version:
+a page shows a partner's action, or a staff edit, on the very next request.
 """
 
 from __future__ import annotations
@@ -11,8 +15,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from django.core.cache import cache
 from django.db.models import Count, Q
 
+from accounts import couple_cache
 from accounts.models import Couple, User
 from exercises.models import (
     AgreementCheck,
@@ -117,56 +123,113 @@ class CoupleProgress:
 
 
 def _paired_status(exercise, me, partner, roles, run, responses) -> Status:
+    """``run`` is ``(run id, revealed)`` or None; ``responses`` maps (run id, user id) to "submitted"."""
     if run is None:
         return Status.NOT_STARTED
-    if run.revealed_at is not None:
+    run_id, revealed = run
+    if revealed:
         return Status.COMPLETE
-    mine = responses.get((run.pk, me.pk))
+    mine = responses.get((run_id, me.pk))
     if not fits(exercise.audience, roles.get(me.pk)):
         return Status.WAITING  # my partner's exercise
-    if mine is not None and mine.submitted_at is not None:
+    if mine:
         return Status.WAITING
-    started = mine is not None or (partner is not None and (run.pk, partner.pk) in responses)
+    started = mine is not None or (partner is not None and (run_id, partner.pk) in responses)
     return Status.IN_PROGRESS if started else Status.NOT_STARTED
 
 
-def progress_for(*, couple: Couple, user: User) -> CoupleProgress:
-    partner = couple.partner_of(user)
-    roles = roles_by_user(couple)
-    modules = list(Module.objects.published())
-    exercises = list(Exercise.objects.published().select_related("module").order_by("module__order", "order", "pk"))
-    unlocked_ids = set(ModuleUnlock.objects.filter(couple=couple).values_list("module_id", flat=True))
+# --- the published curriculum, kept in this process for the curriculum version it was read at ---
 
+_curriculum: tuple[int, list[Module], list[Exercise]] | None = None
+
+
+def published_curriculum(version: int | None = None) -> tuple[list[Module], list[Exercise]]:
+    """Published modules and exercises (each with its module), in order; read again when staff change content.
+
+    The objects are shared by every request of this process: read them, never change them.
+    """
+    global _curriculum
+    if version is None:
+        version = couple_cache.content_version()
+    if _curriculum is None or _curriculum[0] != version:
+        modules = list(Module.objects.published())
+        exercises = list(Exercise.objects.published().select_related("module").order_by("module__order", "order", "pk"))
+        _curriculum = (version, modules, exercises)
+    return _curriculum[1], _curriculum[2]
+
+
+# --- the couple's facts: what progress is computed from, cached under the couple's data version ---
+
+
+def _couple_facts(couple: Couple) -> dict:
+    """Plain data about the couple's records (no model objects), the same for both partners."""
     runs = {}
     aftermath_started, aftermath_revealed = set(), set()
-    for run in Run.objects.filter(couple=couple).only("id", "exercise_id", "incident_id", "revealed_at"):
-        if run.incident_id:
-            aftermath_started.add(run.exercise_id)
-            if run.revealed_at:
-                aftermath_revealed.add(run.exercise_id)
+    for run_id, exercise_id, incident_id, revealed_at in Run.objects.filter(couple=couple).values_list(
+        "id", "exercise_id", "incident_id", "revealed_at"
+    ):
+        if incident_id:
+            aftermath_started.add(exercise_id)
+            if revealed_at:
+                aftermath_revealed.add(exercise_id)
         else:
-            runs[run.exercise_id] = run
+            runs[exercise_id] = (run_id, revealed_at is not None)
     responses = {
-        (r.run_id, r.user_id): r
-        for r in Response.objects.filter(run__couple=couple, run__incident__isnull=True).only(
-            "run_id", "user_id", "submitted_at"
-        )
+        (run_id, user_id): submitted_at is not None
+        for run_id, user_id, submitted_at in Response.objects.filter(
+            run__couple=couple, run__incident__isnull=True
+        ).values_list("run_id", "user_id", "submitted_at")
     }
     statement = StatementResponse.objects.filter(statement__couple=couple).aggregate(
         any=Count("pk"), heard=Count("pk", filter=Q(heard_enough=True))
     )
-    has_statement = couple.statements.exists()
     questions = Question.objects.filter(couple=couple).aggregate(
         any=Count("pk", distinct=True), answered=Count("pk", filter=Q(answers__isnull=False), distinct=True)
     )
-    kept_confirmed = AgreementCheck.objects.filter(
-        agreement__couple=couple, kept=True, confirmed_at__isnull=False
-    ).exists()
-    has_agreement = couple.agreements.exists()
-    ritual_done = RitualDone.objects.filter(ritual__couple=couple).exists()
-    has_ritual = couple.rituals.exists()
-    # order_by(): the model's default ordering would otherwise make DISTINCT return every row.
-    senders = set(Appreciation.objects.filter(couple=couple).order_by().values_list("sender_id", flat=True).distinct())
+    return {
+        "roles": roles_by_user(couple),
+        "unlocked_ids": set(ModuleUnlock.objects.filter(couple=couple).values_list("module_id", flat=True)),
+        "runs": runs,
+        "aftermath_started": aftermath_started,
+        "aftermath_revealed": aftermath_revealed,
+        "responses": responses,
+        "statement_heard": bool(statement["heard"]),
+        "has_statement": couple.statements.exists(),
+        "questions_any": bool(questions["any"]),
+        "questions_answered": bool(questions["answered"]),
+        "kept_confirmed": AgreementCheck.objects.filter(
+            agreement__couple=couple, kept=True, confirmed_at__isnull=False
+        ).exists(),
+        "has_agreement": couple.agreements.exists(),
+        "ritual_done": RitualDone.objects.filter(ritual__couple=couple).exists(),
+        "has_ritual": couple.rituals.exists(),
+        # order_by(): the model's default ordering would otherwise make DISTINCT return every row.
+        "senders": set(
+            Appreciation.objects.filter(couple=couple).order_by().values_list("sender_id", flat=True).distinct()
+        ),
+    }
+
+
+def couple_facts(couple: Couple, version: int) -> dict:
+    key = couple_cache.couple_key("progress", couple.pk, version)
+    facts = cache.get(key)
+    if facts is None:
+        facts = _couple_facts(couple)
+        cache.set(key, facts, timeout=couple_cache.DATA_TTL)
+    return facts
+
+
+def progress_for(*, couple: Couple, user: User, versions: tuple[int, int] | None = None) -> CoupleProgress:
+    """Where ``couple`` stands, seen by ``user``. ``versions``: ``couple_cache.versions(couple.pk)`` if already read."""
+    data_version, content_version = versions or couple_cache.versions(couple.pk)
+    partner = couple.partner_of(user)
+    modules, exercises = published_curriculum(content_version)
+    facts = couple_facts(couple, data_version)
+    roles = facts["roles"]
+    unlocked_ids = facts["unlocked_ids"]
+    runs, responses = facts["runs"], facts["responses"]
+    aftermath_started, aftermath_revealed = facts["aftermath_started"], facts["aftermath_revealed"]
+    senders = facts["senders"]
 
     def status_of(exercise: Exercise) -> Status:
         kind = exercise.kind
@@ -177,23 +240,23 @@ def progress_for(*, couple: Couple, user: User) -> CoupleProgress:
                 return Status.COMPLETE
             return Status.IN_PROGRESS if exercise.pk in aftermath_started else Status.NOT_STARTED
         if kind == Kind.ACCOUNTABILITY:
-            if statement["heard"]:
+            if facts["statement_heard"]:
                 return Status.COMPLETE
-            if not has_statement:
+            if not facts["has_statement"]:
                 return Status.NOT_STARTED if fits(Audience.CAUSED, roles.get(user.pk)) else Status.WAITING
             return Status.IN_PROGRESS
         if kind == Kind.QUESTIONS_LOG:
-            if questions["answered"]:
+            if facts["questions_answered"]:
                 return Status.COMPLETE
-            return Status.IN_PROGRESS if questions["any"] else Status.NOT_STARTED
+            return Status.IN_PROGRESS if facts["questions_any"] else Status.NOT_STARTED
         if kind == Kind.AGREEMENTS:
-            if kept_confirmed:
+            if facts["kept_confirmed"]:
                 return Status.COMPLETE
-            return Status.IN_PROGRESS if has_agreement else Status.NOT_STARTED
+            return Status.IN_PROGRESS if facts["has_agreement"] else Status.NOT_STARTED
         if kind == Kind.RITUALS:
-            if ritual_done:
+            if facts["ritual_done"]:
                 return Status.COMPLETE
-            return Status.IN_PROGRESS if has_ritual else Status.NOT_STARTED
+            return Status.IN_PROGRESS if facts["has_ritual"] else Status.NOT_STARTED
         if kind == Kind.APPRECIATIONS:
             everyone = {user.pk} | ({partner.pk} if partner else set())
             if everyone <= senders:

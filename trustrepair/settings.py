@@ -317,6 +317,9 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# Sessions live in the database and are read through the cache (Redis in production): a signed-in
+# request reads its session without a query. Writes and deletions go to both.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Session lifetimes in seconds (accounts/middleware.py enforces them on every request).
 # Therapists see other people's data: 15 minutes idle, 12 hours at most. Partners: 14 days idle, 30 days at most.
 SESSION_TIMEOUTS = {

@@ -33,6 +33,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import couple_cache
 from accounts.middleware import end_other_sessions
 from accounts.models import (
     AccessLogEntry,
@@ -283,6 +284,9 @@ def account_erase(*, user: User) -> Erasure:
     """Erase a person's account (see the module docstring and the README). Irreversible."""
     user = User.objects.select_for_update().get(pk=user.pk)
     now = timezone.now()
+    # Queryset updates below send no signals: every couple the person was in (or treated) gets a new version.
+    touched = set(Membership.objects.filter(user=user).values_list("couple_id", flat=True))
+    touched |= set(TherapistLink.objects.filter(therapist=user).values_list("couple_id", flat=True))
 
     partners = []
     for couple in Couple.objects.for_user(user).prefetch_related("memberships__user"):
@@ -296,6 +300,7 @@ def account_erase(*, user: User) -> Erasure:
     if tombstone is not None:
         _hand_over_shared_writing(user, tombstone)
     _end_therapist_work(user, now)
+    couple_cache.bump_couples(touched)
 
     for partner in partners:
         Notification.objects.create(

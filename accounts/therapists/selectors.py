@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Max, Prefetch, Q, Subquery, Value
+from django.db.models import Count, Max, Prefetch, Q, Value
 from django.utils import timezone
 
 from accounts.models import (
@@ -50,7 +50,7 @@ from exercises.models import (
     StatementResponse,
 )
 from exercises.models.choices import PAIRED_KINDS, Kind, Visibility
-from exercises.progress import Status, progress_for
+from exercises.progress import Status, progress_for, published_curriculum
 from exercises.roles import CAUSED, HURT, fits
 
 from .access import Scopes
@@ -600,17 +600,23 @@ def access_log_for(couple: Couple):
 def recommendations_for(couple: Couple, *, progress=None) -> list[Recommendation]:
     """Open therapist recommendations for the couple dashboard (one query), newest first.
 
-    Each has ``exercise`` (with ``module``) and ``therapist`` (with
-    ``therapist_profile``) loaded. Only published exercises are returned, and
-    with ``progress`` (an ``exercises.progress.CoupleProgress``) those already
-    complete are left out: a suggestion shows until it is done or dismissed.
+    Each has ``exercise`` (with ``module``, from the published curriculum kept in
+    memory, ``exercises.progress.published_curriculum``) and ``therapist`` loaded.
+    Only published exercises are returned, and with ``progress`` (an
+    ``exercises.progress.CoupleProgress``) those already complete are left out: a
+    suggestion shows until it is done or dismissed.
     """
-    published = Exercise.objects.published().values("pk")
-    items = list(
-        Recommendation.objects.filter(couple=couple, dismissed_at__isnull=True, exercise__in=Subquery(published))
-        .select_related("exercise__module", "therapist__therapist_profile")
+    published = {exercise.pk: exercise for exercise in published_curriculum()[1]}
+    items = []
+    for recommendation in (
+        Recommendation.objects.filter(couple=couple, dismissed_at__isnull=True)
+        .select_related("therapist")
         .order_by("-created_at")
-    )
+    ):
+        exercise = published.get(recommendation.exercise_id)
+        if exercise is not None:
+            recommendation.exercise = exercise
+            items.append(recommendation)
     if progress is not None:
         done = {pk for pk, item in progress.by_exercise.items() if item.status == Status.COMPLETE}
         items = [r for r in items if r.exercise_id not in done]

@@ -17,6 +17,7 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts import couple_cache
 from accounts.models import Consent, Couple, Membership, TherapistLink, TherapistNote, TherapistProfile, User
 from accounts.models.couple import normalise_code
 from exercises.models import Exercise, Module, ModuleUnlock, Recommendation
@@ -172,6 +173,7 @@ def link_end(*, link: TherapistLink, partner: User) -> None:
         link.ended_at = now
         link.save(update_fields=["ended_at"])
     Consent.objects.filter(link=link, revoked_at__isnull=True).update(revoked_at=now)
+    couple_cache.bump_couples([link.couple_id])  # update() sends no signal
 
 
 # --- Consent -------------------------------------------------------------------
@@ -200,10 +202,11 @@ def consent_grant(*, link: TherapistLink, partner: User, progress: bool, trends:
 def consent_revoke(*, link: TherapistLink, partner: User) -> bool:
     """This partner stops sharing. The therapist is shut out from their next request. False if nothing was active."""
     _check_partner(link.couple, partner)
-    return (
-        Consent.objects.filter(link=link, partner=partner, revoked_at__isnull=True).update(revoked_at=timezone.now())
-        == 1
+    revoked = Consent.objects.filter(link=link, partner=partner, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
     )
+    couple_cache.bump_couples([link.couple_id])  # update() sends no signal
+    return revoked == 1
 
 
 # --- Therapist actions -------------------------------------------------------------
@@ -267,6 +270,7 @@ def recommendation_dismiss(*, recommendation: Recommendation, partner: User) -> 
     """Either partner puts a suggestion away; it leaves the dashboard. Repeating it changes nothing."""
     _check_partner(recommendation.couple, partner)
     Recommendation.objects.filter(pk=recommendation.pk, dismissed_at__isnull=True).update(dismissed_at=timezone.now())
+    couple_cache.bump_couples([recommendation.couple_id])  # update() sends no signal
 
 
 @transaction.atomic

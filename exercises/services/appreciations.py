@@ -21,6 +21,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import couple_cache
 from accounts.models import Couple, User
 from exercises.daily.notifications import notify_appreciation_received
 from exercises.models import Appreciation
@@ -65,6 +66,9 @@ def appreciation_send(*, couple: Couple, sender: User, kind: str, text: str, vis
 
 def appreciations_mark_seen(*, couple: Couple, user: User) -> int:
     """Mark everything ``user`` has received as seen (opening the page does this); returns how many."""
-    return Appreciation.objects.filter(couple=couple, recipient=user, seen_at__isnull=True).update(
+    seen = Appreciation.objects.filter(couple=couple, recipient=user, seen_at__isnull=True).update(
         seen_at=timezone.now()
     )
+    if seen:
+        couple_cache.bump_couples([couple.pk])  # update() sends no signal
+    return seen
