@@ -44,17 +44,21 @@ from django.db import models, transaction
 from django.db.models.signals import post_delete, post_save
 
 DATA_TTL = 3600
+# The layout of the cached values. Raise it whenever a cached value gains, loses or changes a field:
+# new code must never read a value written by older code (during a deploy both run at once).
+LAYOUT = 2
 PROJECT_APPS = ("accounts", "exercises")
 # Rows owned by one person (no path to a couple) that a couple's cached pages show.
 PERSON_OWNED = ("accounts.SafetyCheck",)
 CONTENT_MODELS = ("exercises.Module", "exercises.Exercise", "exercises.Step")
 MAX_DEPTH = 4
 
-CONTENT_KEY = "tr:content:v"
+KEY_ROOT = "tr:"  # every key of this module starts so (the benchmark forgets them all between runs)
+CONTENT_KEY = f"{KEY_ROOT}content:v"
 
 
 def _couple_key(couple_id: int) -> str:
-    return f"tr:couple:{couple_id}:v"
+    return f"{KEY_ROOT}couple:{couple_id}:v"
 
 
 def _fresh_version() -> int:
@@ -91,7 +95,7 @@ def content_version() -> int:
 def couple_key(prefix: str, couple_id: int, version: int, user_id: int | None = None) -> str:
     """A cache key for a value derived from the couple's data at ``version`` (and for one person, if given)."""
     who = f":u{user_id}" if user_id is not None else ""
-    return f"tr:{prefix}:c{couple_id}:v{version}{who}"
+    return f"{KEY_ROOT}{prefix}:l{LAYOUT}:c{couple_id}:v{version}{who}"
 
 
 # --- bumping ----------------------------------------------------------------------------------------

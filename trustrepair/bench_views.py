@@ -2,7 +2,10 @@
 
 The reference view is the yardstick of the web benchmark: five trivial
 queries and a tiny response, through the same middleware as every page. A
-page's throughput is reported as a ratio to it, measured in the same run.
+page's throughput is reported as a ratio to it, measured in the same run, with
+the same signed-in partners' sessions as the dashboard (so both pay for the
+session, the user and the session policy, and the ratio measures the page's own
+work); ``bench_web`` also measures it without a session and prints that too.
 """
 
 from django.conf import settings

@@ -3,7 +3,9 @@
 --   wrk ... -s mix.lua http://127.0.0.1:PORT -- <sessions file> <mode>
 --
 -- mode "mix" draws each request from the file's `weight` lines; any other mode
--- ("dashboard", "reference", ...) sends only that kind of request.
+-- ("dashboard", "reference", ...) sends only that kind of request. "reference" carries a
+-- signed-in partner's session cookie (the same middleware work as the dashboard);
+-- "reference_anonymous" sends no cookie at all.
 -- The sessions file (exercises/bench/sessions.py) has tab-separated lines:
 --   config    <key> <value>          origin, csrf token, cookie names, paths ("-" = not available)
 --   weight    <kind> <percent>       dashboard, exercise, exercises, checkin, caseload, reference
@@ -20,7 +22,7 @@ function setup(thread)
    table.insert(threads, thread)
 end
 
-local KINDS = { "dashboard", "exercise", "exercises", "checkin", "caseload", "reference" }
+local KINDS = { "dashboard", "exercise", "exercises", "checkin", "caseload", "reference", "reference_anonymous" }
 local MOODS = { "calm", "hopeful", "tender", "tired", "anxious", "sad" }
 local config, partners, therapists, plan = {}, {}, {}, {}
 local total_weight = 0
@@ -85,7 +87,7 @@ end
 function request()
    local kind = pick()
    _G["issued_" .. kind] = _G["issued_" .. kind] + 1
-   if kind == "reference" then
+   if kind == "reference_anonymous" then
       return wrk.format("GET", config.reference_path, {})
    end
    if kind == "caseload" then
@@ -95,6 +97,8 @@ function request()
    local partner = partners[math.random(#partners)]
    if kind == "dashboard" then
       return wrk.format("GET", config.dashboard_path, { ["Cookie"] = cookie(partner.key) })
+   elseif kind == "reference" then
+      return wrk.format("GET", config.reference_path, { ["Cookie"] = cookie(partner.key) })
    elseif kind == "exercise" then
       return wrk.format("GET", partner.exercise, { ["Cookie"] = cookie(partner.key) })
    elseif kind == "exercises" then
