@@ -332,6 +332,8 @@ def collect(user: User) -> dict[str, Any]:
             "appreciation": preference.appreciation_enabled,
             "appreciation_time": preference.appreciation_time,
             "weekly_summary": preference.weekly_summary_enabled,
+            "weekly_summary_day": preference.get_weekly_summary_day_display(),
+            "weekly_summary_time": preference.weekly_summary_time,
             "by_email": preference.email_enabled,
             "in_the_app": preference.inapp_enabled,
             "paused_until": preference.paused_until,

@@ -35,6 +35,13 @@ DEFAULT_COPY: dict[str, Copy] = {
             "A sentence is plenty."
         ),
     ),
+    PromptKind.WEEKLY_SUMMARY: Copy(
+        subject="Your week, looked back on gently",
+        body=(
+            "Here is a short look back at your week: what went well, what you received, "
+            "and what is waiting for you when you are ready."
+        ),
+    ),
 }
 
 # (kind, text): one is offered a day, in turn. Staff edit these as AppreciationStarter rows.

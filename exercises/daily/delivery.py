@@ -68,7 +68,7 @@ from accounts.models import Membership, User
 from exercises.models import CoupleQuietWindow, Delivery, Notification, PromptKind, PromptPreference
 
 from . import copy as prompt_copy
-from . import emails
+from . import emails, weekly
 from .mime import PromptEmail, is_bare_address
 from .scheduling import ZoneClock, clock_changes, due_instant, local_now, too_late, zone_clocks
 
@@ -86,7 +86,15 @@ class KindSpec:
     kind: str
     enabled_field: str
     time_field: str
-    needs_partner: bool  # an appreciation needs someone to appreciate
+    needs_partner: bool  # an appreciation needs someone to appreciate; a weekly summary is of a week together
+    # A weekly kind is due only on the person's chosen ISO weekday (their local date), so the ledger's
+    # (user, kind, local date) key makes it once a week; daily kinds have none. A weekly kind is also
+    # never claimed within 7 local days of the last one, so changing the day cannot make two in one week.
+    day_field: str | None = None
+
+    @property
+    def gap_days(self) -> int:
+        return 7 if self.day_field else 1
 
     @property
     def default_time(self) -> dt.time:
@@ -96,10 +104,21 @@ class KindSpec:
     def default_enabled(self) -> bool:
         return PromptPreference._meta.get_field(self.enabled_field).default
 
+    @property
+    def default_day(self) -> int | None:
+        return PromptPreference._meta.get_field(self.day_field).default if self.day_field else None
+
 
 KINDS: tuple[KindSpec, ...] = (
     KindSpec(PromptKind.CHECKIN, "checkin_enabled", "checkin_time", needs_partner=False),
     KindSpec(PromptKind.APPRECIATION, "appreciation_enabled", "appreciation_time", needs_partner=True),
+    KindSpec(
+        PromptKind.WEEKLY_SUMMARY,
+        "weekly_summary_enabled",
+        "weekly_summary_time",
+        needs_partner=True,
+        day_field="weekly_summary_day",
+    ),
 )
 SPECS = {spec.kind: spec for spec in KINDS}
 
@@ -138,12 +157,16 @@ def _claim_postgresql(clocks: Sequence[ZoneClock], now: dt.datetime) -> list[int
     params: dict = {"queued": Status.QUEUED, "now": now}
     values = []
     for index, clock in enumerate(clocks):
-        values.append(f"(%(zone{index})s, %(date{index})s::date, %(time{index})s::time, %(earliest{index})s::time)")
+        values.append(
+            f"(%(zone{index})s, %(date{index})s::date, %(time{index})s::time, %(earliest{index})s::time,"
+            f" %(weekday{index})s::smallint)"
+        )
         params |= {
             f"zone{index}": clock.zone,
             f"date{index}": clock.local_date,
             f"time{index}": clock.local_time,
             f"earliest{index}": clock.earliest,
+            f"weekday{index}": clock.local_date.isoweekday(),
         }
     selects = []
     for spec in KINDS:
@@ -151,6 +174,14 @@ def _claim_postgresql(clocks: Sequence[ZoneClock], now: dt.datetime) -> list[int
             f"AND EXISTS (SELECT 1 FROM {membership} m2 WHERE m2.couple_id = m.couple_id"  # noqa: S608
             " AND m2.user_id <> u.id AND m2.left_at IS NULL)"
             if spec.needs_partner
+            else ""
+        )
+        # A weekly kind: on the chosen weekday only, and never within gap_days of the last one.
+        weekday = (
+            f"AND COALESCE(p.{spec.day_field}, %({spec.kind}_day)s::smallint) = clock.weekday"  # noqa: S608
+            f" AND NOT EXISTS (SELECT 1 FROM {delivery} w WHERE w.user_id = u.id AND w.kind = %({spec.kind}_kind)s"
+            f" AND w.local_date > clock.local_date - {spec.gap_days:d})"
+            if spec.day_field
             else ""
         )
         at = f"COALESCE(p.{spec.time_field}, %({spec.kind}_time)s::time)"
@@ -167,6 +198,7 @@ def _claim_postgresql(clocks: Sequence[ZoneClock], now: dt.datetime) -> list[int
               AND (p.paused_until IS NULL OR p.paused_until < clock.local_date)
               AND (COALESCE(p.inapp_enabled, TRUE) OR (COALESCE(p.email_enabled, TRUE) AND p.email_unsubscribed_at IS NULL))
               AND {at} BETWEEN clock.earliest AND clock.local_time
+              {weekday}
               {partner}
             """  # noqa: S608 -- names from our models, values as parameters
         )
@@ -174,12 +206,13 @@ def _claim_postgresql(clocks: Sequence[ZoneClock], now: dt.datetime) -> list[int
             f"{spec.kind}_kind": spec.kind,
             f"{spec.kind}_time": spec.default_time,
             f"{spec.kind}_enabled": spec.default_enabled,
+            f"{spec.kind}_day": spec.default_day,
         }
     # due_at: PostgreSQL reads the chosen time in the person's zone. That is exact except where a DST change
     # falls inside a zone's catch-up window (a repeated or a skipped time), so rows of those zones are
     # recomputed below with zoneinfo, which decides as the rest of this module does.
     sql = f"""
-        WITH clock (zone, local_date, local_time, earliest) AS (VALUES {", ".join(values)})
+        WITH clock (zone, local_date, local_time, earliest, weekday) AS (VALUES {", ".join(values)})
         INSERT INTO {delivery} (user_id, kind, local_date, due_at, status, queued_at, attempts, last_error, message_id)
         SELECT cand.user_id, cand.kind, cand.local_date, (cand.local_date + cand.at) AT TIME ZONE cand.zone,
                %(queued)s, %(now)s, 0, '', ''
@@ -202,16 +235,15 @@ def _claim_postgresql(clocks: Sequence[ZoneClock], now: dt.datetime) -> list[int
 
 def _fix_due_at(ids: list[int], zones: list[str]) -> None:
     """Recompute due_at of the rows just claimed in ``zones`` (where a DST change is in the window)."""
-    rows = Delivery.objects.filter(pk__in=ids, user__time_zone__in=zones).annotate(
-        zone=F("user__time_zone"),
-        checkin_at=Coalesce(F("user__prompt_preference__checkin_time"), Value(SPECS[PromptKind.CHECKIN].default_time)),
-        appreciation_at=Coalesce(
-            F("user__prompt_preference__appreciation_time"), Value(SPECS[PromptKind.APPRECIATION].default_time)
-        ),
-    )
+    times = {
+        f"{spec.kind}_at": Coalesce(
+            F(f"user__prompt_preference__{spec.time_field}"), Value(spec.default_time), output_field=TimeField()
+        )
+        for spec in KINDS
+    }
+    rows = Delivery.objects.filter(pk__in=ids, user__time_zone__in=zones).annotate(zone=F("user__time_zone"), **times)
     for row in rows:
-        at = row.checkin_at if row.kind == PromptKind.CHECKIN else row.appreciation_at
-        right = due_instant(row.zone, row.local_date, at)
+        right = due_instant(row.zone, row.local_date, getattr(row, f"{row.kind}_at"))
         if right != row.due_at:
             Delivery.objects.filter(pk=row.pk).update(due_at=right)
 
@@ -254,6 +286,7 @@ def _claim_portable(clocks: Sequence[ZoneClock], now: dt.datetime) -> list[int]:
                         ),
                     )
                     .filter(couple_id__isnull=False, enabled=True, at__gte=clock.earliest, at__lte=clock.local_time)
+                    .filter(_weekday_filter(spec, clock))
                     .filter(
                         Q(prompt_preference__paused_until__isnull=True)
                         | Q(prompt_preference__paused_until__lt=clock.local_date)
@@ -292,6 +325,20 @@ def _claim_portable(clocks: Sequence[ZoneClock], now: dt.datetime) -> list[int]:
         cache.delete(lock)
 
 
+def _weekday_filter(spec: KindSpec, clock: ZoneClock) -> Q:
+    """Daily kinds: every day. Weekly kinds: only on the person's chosen weekday (the default without a row),
+    and not within ``gap_days`` of the last one."""
+    if not spec.day_field:
+        return Q()
+    chosen = Q(**{f"prompt_preference__{spec.day_field}": clock.local_date.isoweekday()})
+    if clock.local_date.isoweekday() == spec.default_day:
+        chosen |= Q(prompt_preference__isnull=True)
+    recent = Delivery.objects.filter(
+        user=OuterRef("pk"), kind=spec.kind, local_date__gt=clock.local_date - dt.timedelta(days=spec.gap_days)
+    )
+    return chosen & ~Exists(recent)
+
+
 def chunks(ids: Sequence[int], size: int) -> Iterable[list[int]]:
     for start in range(0, len(ids), size):
         yield list(ids[start : start + size])
@@ -318,6 +365,7 @@ class Job:
     email: bool
     inapp: bool
     partner_name: str = ""
+    couple_id: int | None = None
     message: PromptEmail | None = None
 
 
@@ -464,6 +512,7 @@ def _start(ids: Sequence[int], now: dt.datetime, outcome: BatchOutcome) -> list[
                 email=wants_email(preference),
                 inapp=preference.inapp_enabled,
                 partner_name=people.partner_name.get(user.pk, ""),
+                couple_id=people.couple_of.get(user.pk),
             )
             if job.inapp and row.attempts == 0:
                 copy = prompt_copy.copy_for(row.kind, copies)
@@ -488,15 +537,26 @@ def _start(ids: Sequence[int], now: dt.datetime, outcome: BatchOutcome) -> list[
     return jobs
 
 
+PROMPT_PAGES = {
+    PromptKind.CHECKIN: "daily:checkin",
+    PromptKind.APPRECIATION: "exercises:appreciations",
+    PromptKind.WEEKLY_SUMMARY: "insights:progress",
+}
+
+
 def prompt_path(kind: str) -> str:
-    return reverse("daily:checkin") if kind == PromptKind.CHECKIN else reverse("exercises:appreciations")
+    return reverse(PROMPT_PAGES[kind])
+
+
+def notification_kind(kind: str) -> str:
+    return kind if kind == PromptKind.WEEKLY_SUMMARY else f"{kind}_prompt"
 
 
 def _prompt_notification(delivery: Delivery, copy: prompt_copy.Copy, url: str) -> Notification:
     first_line = copy.body.strip().splitlines()[0] if copy.body.strip() else ""
     return Notification(
         user_id=delivery.user_id,
-        kind=f"{delivery.kind}_prompt",
+        kind=notification_kind(delivery.kind),
         title=copy.subject[:200],
         body=first_line[:500],
         url=url,
@@ -507,9 +567,20 @@ def _compose(jobs: list[Job], outcome: BatchOutcome) -> None:
     copies = prompt_copy.load_copy_rows()
     starters = prompt_copy.load_starters()
     links = emails.Links.build()
+    weekly_ids = {job.couple_id for job in jobs if job.delivery.kind == PromptKind.WEEKLY_SUMMARY}
+    couples = weekly.couples_of(weekly_ids) if weekly_ids else {}
     broken = []
     for job in jobs:
         try:
+            if job.delivery.kind == PromptKind.WEEKLY_SUMMARY:
+                job.message = weekly.summary_email(
+                    delivery=job.delivery,
+                    user=job.user,
+                    couple=couples[job.couple_id],
+                    copy=prompt_copy.copy_for(job.delivery.kind, copies),
+                    links=links,
+                )
+                continue
             job.message = emails.prompt_message(
                 delivery=job.delivery,
                 user=job.user,

@@ -112,6 +112,7 @@ class Links:
     appreciations: str
     preferences: str
     unsubscribe: str
+    progress: str
     subjects: dict = field(default_factory=dict, compare=False, hash=False)
     bodies: BodyCache = field(default_factory=BodyCache, compare=False, hash=False)
 
@@ -123,6 +124,7 @@ class Links:
             appreciations=site + reverse("exercises:appreciations"),
             preferences=site + reverse("daily:preferences"),
             unsubscribe=site + reverse("daily:unsubscribe"),
+            progress=site + reverse("insights:progress"),
         )
 
     def unsubscribe_for(self, user_id: int) -> str:
@@ -194,6 +196,19 @@ def prompt_message(
             delivery=delivery, user=user, copy=copy, starter=starter, partner_name=partner_name, links=links
         )
     return checkin_prompt(delivery=delivery, user=user, copy=copy, links=links)
+
+
+def weekly_summary(*, delivery: Delivery, user, copy: Copy, links: Links, summary: dict) -> PromptEmail:
+    """One person's week (``weekly.summary_context``): rendered in full, since no two people's weeks are alike."""
+    context, unsubscribe = _prompt_context(user=user, copy=copy, link=links.progress, links=links)
+    context |= summary
+    return compose(
+        "weekly_summary",
+        user.email,
+        context,
+        headers=_prompt_headers(delivery, unsubscribe),
+        subject=links.subject_for("weekly_summary", copy),
+    )
 
 
 def appreciation_received(*, recipient, sender_name: str) -> PromptEmail:

@@ -7,7 +7,7 @@ import datetime as dt
 from django import forms
 
 from accounts.forms import rating_field
-from exercises.models import CheckIn, PromptPreference
+from exercises.models import CheckIn, PromptPreference, Weekday
 
 from .scheduling import local_today
 
@@ -31,6 +31,18 @@ class PreferencesForm(forms.Form):
     checkin_time = time_field("Check-in time", help_text="Your own local time.")
     appreciation_enabled = forms.BooleanField(label="Appreciation prompt", required=False)
     appreciation_time = time_field("Appreciation time", help_text="Your own local time.")
+    weekly_summary_enabled = forms.BooleanField(
+        label="Weekly summary",
+        required=False,
+        help_text="Once a week, a short look back: what went well, what you received, what is waiting for you.",
+    )
+    weekly_summary_day = forms.TypedChoiceField(
+        label="Day of the week",
+        choices=Weekday.choices,
+        coerce=int,
+        error_messages={"required": "Choose a day.", "invalid_choice": "Choose one of the days of the week."},
+    )
+    weekly_summary_time = time_field("Summary time", help_text="Your own local time.")
     email_enabled = forms.BooleanField(label="By email", required=False)
     inapp_enabled = forms.BooleanField(label="In the app", required=False)
     paused_until = forms.DateField(
@@ -66,7 +78,9 @@ class PreferencesForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
-        any_prompt = data.get("checkin_enabled") or data.get("appreciation_enabled")
+        any_prompt = (
+            data.get("checkin_enabled") or data.get("appreciation_enabled") or data.get("weekly_summary_enabled")
+        )
         if any_prompt and not (data.get("email_enabled") or data.get("inapp_enabled")):
             self.add_error(
                 "inapp_enabled",

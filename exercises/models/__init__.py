@@ -8,6 +8,7 @@ from .daily import (
     PromptCopy,
     PromptKind,
     PromptPreference,
+    Weekday,
 )
 from .flows import (
     Agreement,
@@ -51,4 +52,5 @@ __all__ = [
     "Statement",
     "StatementResponse",
     "Step",
+    "Weekday",
 ]

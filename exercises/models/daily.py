@@ -22,6 +22,18 @@ class PromptKind(models.TextChoices):
     WEEKLY_SUMMARY = "weekly_summary", "Weekly summary"
 
 
+class Weekday(models.IntegerChoices):
+    """ISO weekday numbers (Monday 1 … Sunday 7), as ``date.isoweekday()`` and PostgreSQL's ``ISODOW`` count."""
+
+    MONDAY = 1, "Monday"
+    TUESDAY = 2, "Tuesday"
+    WEDNESDAY = 3, "Wednesday"
+    THURSDAY = 4, "Thursday"
+    FRIDAY = 5, "Friday"
+    SATURDAY = 6, "Saturday"
+    SUNDAY = 7, "Sunday"
+
+
 class PromptPreference(models.Model):
     """When and how a person wants their prompts. Times are wall-clock times in the person's own time zone."""
 
@@ -31,6 +43,10 @@ class PromptPreference(models.Model):
     appreciation_enabled = models.BooleanField("appreciation prompt", default=True)
     appreciation_time = models.TimeField("appreciation time", default=dt.time(19, 0))
     weekly_summary_enabled = models.BooleanField("weekly summary", default=True)
+    weekly_summary_day = models.PositiveSmallIntegerField(
+        "weekly summary day", choices=Weekday.choices, default=Weekday.SUNDAY
+    )
+    weekly_summary_time = models.TimeField("weekly summary time", default=dt.time(18, 0))
     email_enabled = models.BooleanField("by email", default=True)
     inapp_enabled = models.BooleanField("in the app", default=True)
     paused_until = models.DateField("pause until", null=True, blank=True)

@@ -24,8 +24,11 @@ def due_now(user, *, kinds=("checkin",), minutes_ago=1, now=None, **preference):
     values = {
         "checkin_enabled": "checkin" in kinds,
         "appreciation_enabled": "appreciation" in kinds,
+        "weekly_summary_enabled": "weekly_summary" in kinds,
         "checkin_time": at,
         "appreciation_time": at,
+        "weekly_summary_time": at,
+        "weekly_summary_day": local.isoweekday(),
         **preference,
     }
     pref, _ = PromptPreference.objects.update_or_create(user=user, defaults=values)
@@ -37,11 +40,13 @@ def prompts_off(partner_a, partner_b):
     """Both partners get nothing until a test makes them due.
 
     Without a preference row a person has the default times (08:00 and 19:00
-    local), so whether they are due would depend on the hour the suite runs.
+    local, and the weekly summary on Sundays at 18:00), so whether they are due
+    would depend on the hour the suite runs.
     """
     for user in (partner_a, partner_b):
         PromptPreference.objects.update_or_create(
-            user=user, defaults={"checkin_enabled": False, "appreciation_enabled": False}
+            user=user,
+            defaults={"checkin_enabled": False, "appreciation_enabled": False, "weekly_summary_enabled": False},
         )
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Couple
 from exercises.daily import delivery, selectors, services
+from exercises.daily.copy import DEFAULT_COPY
 from exercises.daily.notifications import appreciation_email_send, notify_appreciation_received
 from exercises.daily.scheduling import local_today
 from exercises.daily.tokens import unsubscribe_token
@@ -53,6 +54,9 @@ PREFS = {
     "checkin_time": "07:30",
     "appreciation_enabled": "on",
     "appreciation_time": "20:15",
+    "weekly_summary_enabled": "on",
+    "weekly_summary_day": "5",
+    "weekly_summary_time": "17:45",
     "email_enabled": "on",
     "inapp_enabled": "on",
     "paused_until": "",
@@ -101,6 +105,10 @@ def test_saving_preferences(client, partner_a):
         ({"paused_until": "2099-01-01"}, "paused_until", "up to a year", 'value="2099-01-01"'),
         ({"paused_until": "31/12/2026"}, "paused_until", "Enter a date like", 'value="31/12/2026"'),
         ({"email_enabled": "", "inapp_enabled": ""}, "inapp_enabled", "at least one way", None),
+        ({"weekly_summary_day": "8"}, "weekly_summary_day", "Choose one of the days", 'value="17:45"'),
+        ({"weekly_summary_day": "sunday"}, "weekly_summary_day", "Choose one of the days", None),
+        ({"weekly_summary_day": ""}, "weekly_summary_day", "Choose a day", None),
+        ({"weekly_summary_time": "dusk"}, "weekly_summary_time", "Enter a time like 08:00", 'value="dusk"'),
     ],
 )
 def test_bad_preferences_get_a_message_next_to_the_field_and_keep_what_was_typed(
@@ -464,12 +472,12 @@ def test_no_appreciation_email_for_someone_who_unsubscribed_or_already_read_it(
 
 def test_load_prompt_copy_is_idempotent_and_keeps_staff_edits():
     call_command("load_prompt_copy", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    assert PromptCopy.objects.count() == 2 and AppreciationStarter.objects.count() > 0
+    assert PromptCopy.objects.count() == len(DEFAULT_COPY) == 3 and AppreciationStarter.objects.count() > 0
     PromptCopy.objects.filter(kind="checkin").update(subject="Edited by staff")
     AppreciationStarter.objects.filter(kind="effort").delete()
     starters = AppreciationStarter.objects.count()
     call_command("load_prompt_copy", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert PromptCopy.objects.get(kind="checkin").subject == "Edited by staff"
-    assert PromptCopy.objects.count() == 2
+    assert PromptCopy.objects.count() == 3
     assert AppreciationStarter.objects.filter(kind="effort").count() > 0  # a kind left empty is refilled
     assert AppreciationStarter.objects.exclude(kind="effort").count() == starters
