@@ -10,6 +10,13 @@ Claim (``tick``)
     prompt. Tomorrow's prompts are never scheduled ahead as broker ETAs: a
     prompt exists only once it is due.
 
+    The weekly summary is one more kind (``KINDS``) in the same statement: due
+    only on the local date whose ISO weekday the person chose, so the same
+    unique key makes it once a week, and never claimed within seven local days
+    of the previous one (changing the day cannot bring two in one week). It
+    follows every rule of the daily prompts: catch-up, pauses, leaving,
+    quiet time, unsubscribe. Its email is composed per person (``weekly``).
+
 Send (``deliveries_send``, one task per batch of ids)
     Rows are locked with ``SKIP LOCKED`` and taken only while ``queued``. In
     that short transaction each row is checked again (paused, left the couple,

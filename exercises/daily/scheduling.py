@@ -16,6 +16,8 @@ before local now (never before midnight). So:
   hours ago still goes out once (the delivery row's unique key makes it once);
   one that is later than that is **skipped for the day**, never sent hours
   late, and never carried over to the next day;
+- a weekly kind (the weekly summary) is due by the same rule, only on the
+  local date whose ISO weekday the person chose;
 - a chosen time that does not exist on a spring-forward day (02:30 when clocks
   jump from 02:00 to 03:00) goes out at the first minute the clock shows after
   it; a time that happens twice on a fall-back day goes out the first time.

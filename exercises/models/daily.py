@@ -150,6 +150,9 @@ class PromptCopy(models.Model):
 class Delivery(models.Model):
     """One prompt for one person, kind and local day: the idempotency key of the whole pipeline.
 
+    A weekly summary's local day is the date of the person's chosen weekday, so
+    the same key makes it once a week.
+
     A row is created (claimed) by the scheduler inside a transaction; the unique
     constraint makes a second tick, a second scheduler or a retry a no-op.
     Workers move it to sent/failed; the reconciler re-queues rows left in

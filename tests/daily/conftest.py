@@ -6,6 +6,8 @@ minute before their local now, so one tick claims them.
 """
 
 import datetime as dt
+import threading
+from collections.abc import Callable
 
 import pytest
 from django.utils import timezone
@@ -48,6 +50,28 @@ def prompts_off(partner_a, partner_b):
             user=user,
             defaults={"checkin_enabled": False, "appreciation_enabled": False, "weekly_summary_enabled": False},
         )
+
+
+def at_once_in_two_connections(work: Callable[[], list[int]]) -> list[list[int]]:
+    """Run ``work`` in two threads (two database connections) released at the same instant; their results."""
+    start = threading.Barrier(2)
+    results: list[list[int]] = [[], []]
+
+    def run(slot: int) -> None:
+        from django.db import connection
+
+        try:
+            start.wait()
+            results[slot] = work()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(slot,)) for slot in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    return results
 
 
 def smtp_mailers(port: int) -> dict:

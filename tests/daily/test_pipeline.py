@@ -6,7 +6,6 @@ a sink instead. Tests that let the worker read the database commit their data
 (``transaction=True``).
 """
 
-import threading
 import time
 
 import pytest
@@ -17,7 +16,7 @@ from exercises.daily import delivery
 from exercises.daily.bench.sink import Refusal
 from exercises.models import Delivery, Notification
 from tests.couple.conftest import pair
-from tests.daily.conftest import due_now
+from tests.daily.conftest import at_once_in_two_connections, due_now
 from tests.factories import UserFactory
 
 Status = Delivery.Status
@@ -84,24 +83,12 @@ def test_two_ticks_at_the_same_moment_claim_each_prompt_once(mailoutbox):
     for person in people:
         due_now(person, kinds=("checkin", "appreciation"))
 
-    start = threading.Barrier(2)
-    claimed: list[list[int]] = [[], []]
+    def tick() -> list[int]:
+        ids = delivery.claim_due()
+        delivery.fan_out(ids)
+        return ids
 
-    def tick(slot: int) -> None:
-        from django.db import connection
-
-        try:
-            start.wait()
-            claimed[slot] = delivery.claim_due()
-            delivery.fan_out(claimed[slot])
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=tick, args=(slot,)) for slot in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(20)
+    claimed = at_once_in_two_connections(tick)
 
     expected = len(people) * 2
     assert sorted(claimed[0] + claimed[1]) == sorted(set(claimed[0]) | set(claimed[1]))  # no id claimed twice

@@ -135,20 +135,31 @@ def ceil_to_beat(instant: dt.datetime, start: dt.datetime) -> dt.datetime:
     return start + steps * BEAT
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("window", list(WINDOWS))
-def test_fourteen_days_of_ticks_claim_each_prompt_once_at_its_local_time(window):
-    start = WINDOWS[window]
-    end = start + dt.timedelta(days=DAYS)
-    users = _people()
+def tick_through(start: dt.datetime, end: dt.datetime, *, ticks: int = 1) -> dict[int, dt.datetime]:
+    """Claim as the beat would, every ``BEAT`` from ``start`` until ``end``, ``ticks`` times at each beat.
+
+    Returns when each row was claimed; a second tick at the same moment must claim nothing.
+    """
     claimed_at: dict[int, dt.datetime] = {}
     with time_machine.travel(start, tick=False) as traveller:
         now = start
         while now < end:
             for pk in delivery.claim_due():
                 claimed_at[pk] = timezone.now()
+            for _ in range(ticks - 1):
+                assert delivery.claim_due() == []
             now += BEAT
             traveller.move_to(now)
+    return claimed_at
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("window", list(WINDOWS))
+def test_fourteen_days_of_ticks_claim_each_prompt_once_at_its_local_time(window):
+    start = WINDOWS[window]
+    end = start + dt.timedelta(days=DAYS)
+    users = _people()
+    claimed_at = tick_through(start, end)
 
     rows = defaultdict(list)
     for row in Delivery.objects.filter(user__in=users):

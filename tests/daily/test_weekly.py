@@ -6,12 +6,9 @@ the same moment), checking every weekly row they create.
 """
 
 import datetime as dt
-import email
-import email.policy
 import html
 import itertools
 import re
-import threading
 import zoneinfo
 
 import pytest
@@ -38,32 +35,20 @@ from exercises.models import (
     Weekday,
 )
 from tests.couple.conftest import MARKER, pair
-from tests.daily.conftest import due_now
-from tests.daily.test_scheduling import ceil_to_beat, expected_instant
+from tests.daily.conftest import at_once_in_two_connections, due_now
+from tests.daily.test_delivery import html_of, parsed, text_of
+from tests.daily.test_scheduling import ceil_to_beat, expected_instant, tick_through
 from tests.exercises.factories import ExerciseFactory
 from tests.factories import UserFactory
 
 UTC = dt.UTC
 WEEKLY = PromptKind.WEEKLY_SUMMARY
-BEAT = dt.timedelta(minutes=5)
 DAYS = 10
 Status = Delivery.Status
 
 
 def weekly_rows(**filters):
     return Delivery.objects.filter(kind=WEEKLY, **filters)
-
-
-def parsed(message) -> email.message.EmailMessage:
-    return email.message_from_bytes(bytes(message.message()), policy=email.policy.default)
-
-
-def text_of(message) -> str:
-    return parsed(message).get_body(("plain",)).get_content()
-
-
-def html_of(message) -> str:
-    return parsed(message).get_body(("html",)).get_content()
 
 
 # --- Once per person and week, at the chosen local time -------------------------------------------
@@ -111,16 +96,7 @@ def test_ten_days_of_double_ticks_claim_one_summary_per_person_and_week_at_its_l
     start = WINDOWS[window]
     end = start + dt.timedelta(days=DAYS)
     users = _people()
-    claimed_at: dict[int, dt.datetime] = {}
-    with time_machine.travel(start, tick=False) as traveller:
-        now = start
-        while now < end:
-            first, second = delivery.claim_due(), delivery.claim_due()  # two ticks at the same moment
-            assert second == []
-            for pk in first:
-                claimed_at[pk] = timezone.now()
-            now += BEAT
-            traveller.move_to(now)
+    claimed_at = tick_through(start, end, ticks=2)  # two ticks at every beat
 
     checked = 0
     for user, (zone, day, at) in zip(users, PEOPLE, strict=True):
@@ -198,6 +174,22 @@ def test_moving_the_day_does_not_make_two_summaries_in_one_week(partner_a, partn
     ]
 
 
+@pytest.mark.django_db
+def test_a_summary_more_than_the_catch_up_window_late_waits_for_next_week(partner_a, partner_b, prompts_off):
+    pair(partner_a, partner_b)
+    PromptPreference.objects.filter(user=partner_a).update(
+        weekly_summary_enabled=True, weekly_summary_day=Weekday.SUNDAY, weekly_summary_time=dt.time(18, 0)
+    )
+    berlin = zoneinfo.ZoneInfo("Europe/Berlin")
+    # The scheduler was down from Sunday 17:00 to 21:30: three and a half hours late is too late.
+    with time_machine.travel(dt.datetime(2026, 6, 7, 21, 30, tzinfo=berlin), tick=False) as traveller:
+        assert delivery.claim_due() == []
+        traveller.move_to(dt.datetime(2026, 6, 8, 18, 0, tzinfo=berlin))  # not carried over to Monday
+        assert delivery.claim_due() == []
+        traveller.move_to(dt.datetime(2026, 6, 14, 20, 45, tzinfo=berlin))  # next Sunday, 2 h 45 late: still sent
+        assert [row.local_date for row in weekly_rows(pk__in=delivery.claim_due())] == [dt.date(2026, 6, 14)]
+
+
 @pytest.mark.django_db(transaction=True)
 @time_machine.travel(dt.datetime(2026, 6, 7, 10, 0, tzinfo=UTC), tick=False)  # a Sunday afternoon or evening
 def test_two_ticks_in_two_connections_at_the_same_moment_claim_each_summary_once():
@@ -206,23 +198,7 @@ def test_two_ticks_in_two_connections_at_the_same_moment_claim_each_summary_once
         pair(first, second)
     for person in people:
         due_now(person, kinds=("weekly_summary",))
-    barrier = threading.Barrier(2)
-    claimed: list[list[int]] = [[], []]
-
-    def tick(slot: int) -> None:
-        from django.db import connection
-
-        try:
-            barrier.wait()
-            claimed[slot] = delivery.claim_due()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=tick, args=(slot,)) for slot in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(20)
+    claimed = at_once_in_two_connections(delivery.claim_due)
     assert not set(claimed[0]) & set(claimed[1])
     assert len(claimed[0]) + len(claimed[1]) == len(people) == weekly_rows().count()
 
@@ -323,26 +299,17 @@ def known_week(couple, partner_a, partner_b, prompts_off):
             user=partner_a, couple=couple, local_date=dt.date(2026, 6, day), mood="calm", safety=6, trust=5
         )
     # The partner's check-ins: one kept private, one shared in full. Neither may show, nor be counted.
-    CheckIn.objects.create(
-        user=partner_b,
-        couple=couple,
-        local_date=dt.date(2026, 6, 4),
-        mood="sad",
-        safety=1,
-        trust=1,
-        need=MARKER,
-        share=CheckIn.Share.NOTHING,
-    )
-    CheckIn.objects.create(
-        user=partner_b,
-        couple=couple,
-        local_date=dt.date(2026, 6, 5),
-        mood="angry",
-        safety=2,
-        trust=2,
-        need=SHARED_NEED,
-        share=CheckIn.Share.EVERYTHING,
-    )
+    for day, mood, need, share in ((4, "sad", MARKER, "nothing"), (5, "angry", SHARED_NEED, "everything")):
+        CheckIn.objects.create(
+            user=partner_b,
+            couple=couple,
+            local_date=dt.date(2026, 6, day),
+            mood=mood,
+            safety=1,
+            trust=1,
+            need=need,
+            share=share,
+        )
     Run.objects.create(couple=couple, exercise=ExerciseFactory(title="Naming it"), revealed_at=mid_week)
     Run.objects.create(couple=couple, exercise=ExerciseFactory(title="Not yet"))  # not revealed
     Question.objects.create(couple=couple, asker=partner_b, text="Where were you on Friday?")
