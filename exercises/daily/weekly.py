@@ -71,7 +71,7 @@ def went_well(*, sent: int, kept: int, rituals: int, checkins: int, revealed: in
     if kept:
         lines.append(f"An agreement between you was kept {_times(kept, 'once', '{count} times')}.")
     if rituals:
-        lines.append(f"You marked a ritual as done on {_times(rituals, 'one day', '{count} days')}.")
+        lines.append(f"You kept a ritual together on {_times(rituals, 'one day', '{count} days')}.")
     if checkins:
         lines.append(f"You checked in with yourself on {_times(checkins, 'one day', '{count} days')}.")
     return lines

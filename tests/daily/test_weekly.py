@@ -24,6 +24,7 @@ from exercises.models import (
     AgreementCheck,
     Appreciation,
     CheckIn,
+    CoupleQuietWindow,
     Delivery,
     Notification,
     PromptKind,
@@ -337,7 +338,7 @@ def test_the_summary_counts_the_known_week(known_week, couple, partner_a):
         'You sent Blake <script>alert("b")</script> an appreciation.',
         "You finished an exercise together.",
         "An agreement between you was kept 2 times.",
-        "You marked a ritual as done on 3 days.",
+        "You kept a ritual together on 3 days.",
         "You checked in with yourself on 3 days.",
     ]
     assert summary.received == 2  # the one before the week, and the one A sent, are not counted
@@ -397,6 +398,19 @@ def test_a_quiet_week_gets_a_kind_line_and_no_list_of_zeros(couple, partner_a, p
     assert "What went well" not in text and " 0 " not in text
     for word in ("streak", "missed", "failed", "only"):
         assert word not in text.lower()
+
+
+@pytest.mark.django_db
+def test_the_couple_s_quiet_time_holds_the_summary_back_that_week(couple, partner_a, prompts_off, mailoutbox):
+    when = dt.datetime(2026, 6, 7, 18, 2, tzinfo=zoneinfo.ZoneInfo("Europe/Berlin"))
+    PromptPreference.objects.filter(user=partner_a).update(
+        weekly_summary_enabled=True, weekly_summary_day=Weekday.SUNDAY, weekly_summary_time=dt.time(18, 0)
+    )
+    CoupleQuietWindow.objects.create(couple=couple, starts=dt.time(17, 0), ends=dt.time(20, 0), set_by=partner_a)
+    with time_machine.travel(when, tick=False):
+        outcome = delivery.deliveries_send(delivery.claim_due())
+    assert outcome.as_dict()["skipped"] == 1 and mailoutbox == [] and not Notification.objects.exists()
+    assert weekly_rows().get().last_error == "couple quiet time"
 
 
 @pytest.mark.django_db
