@@ -12,7 +12,7 @@ from functools import wraps
 
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.decorators import login_required
-from django.db.models import Exists, Model, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, Model, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404, redirect
 
@@ -21,18 +21,17 @@ from .therapists.access import Scopes, describe, link_scopes, log_access, log_ac
 
 
 def couple_for(user) -> Couple | None:
-    """The user's active couple (with its memberships and users loaded), or None. Two small queries.
+    """The user's active couple (with its memberships and users loaded), or None. One query.
 
     The same as ``Couple.objects.for_user(user).prefetch_related("memberships__user").first()``:
     every membership of the couple (also the seats left) with its user.
     """
     if not user.is_authenticated:
         return None
-    # Two indexed lookups: PostgreSQL plans them in far less time than one query with a subquery or self-join.
-    couple_id = Membership.objects.filter(user=user, left_at__isnull=True).values_list("couple_id", flat=True).first()
-    if couple_id is None:
-        return None
-    rows = list(Membership.objects.filter(couple_id=couple_id).select_related("couple", "user").order_by("pk"))
+    # One statement: the seats of the couple whose open seat is the person's (a scalar subquery, which
+    # PostgreSQL plans in a fraction of the time of an IN-subquery or a self-join).
+    mine = Membership.objects.filter(user=user, left_at__isnull=True).values("couple_id")[:1]
+    rows = list(Membership.objects.filter(couple_id=Subquery(mine)).select_related("couple", "user").order_by("pk"))
     if not rows or rows[0].couple.ended_at is not None:
         return None
     couple = rows[0].couple

@@ -19,40 +19,72 @@ from accounts.therapists.selectors import recommendations_for
 from exercises.daily.selectors import checkins_for_dashboard
 from exercises.models import Recommendation
 from exercises.progress import progress_for
-from exercises.selectors.accountability import accountability_state
-from exercises.selectors.agreements import agreements_waiting_for
-from exercises.selectors.appreciations import unseen_appreciations
-from exercises.selectors.questions import unanswered_count
+from exercises.roles import roles_by_user
+from exercises.selectors.accountability import latest_shared, whose_turn
+from exercises.selectors.agreements import agreements_waiting
+from exercises.selectors.appreciations import unseen
+from exercises.selectors.questions import unanswered
+from trustrepair.querybatch import as_datetime, read_together
 
 
 def flow_items_waiting_for(couple: Couple, user: User, roles=None) -> list[tuple[str, str]]:
     """Things in the ongoing flows that wait on this person, as (label, url name)."""
+    roles = roles_by_user(couple) if roles is None else roles
+    counts = read_together(_flow_parts(couple, user))
+    return _flow_items(couple, user, roles, counts)
+
+
+def _flow_parts(couple: Couple, user: User) -> dict:
+    proposals, logs = agreements_waiting(couple, user)
+    return {
+        "statement": ("rows", latest_shared(couple)),
+        "questions": ("count", unanswered(couple, user)),
+        "proposals": ("count", proposals),
+        "logs": ("count", logs),
+        "appreciations": ("count", unseen(couple, user)),
+    }
+
+
+def _flow_items(couple: Couple, user: User, roles: dict, counts: dict) -> list[tuple[str, str]]:
     items = []
-    if accountability_state(couple, roles)["waiting_for"] == user:
+    author_id, answered, heard_enough = counts["statement"][0] if counts["statement"] else (None, False, False)
+    author = User(pk=author_id) if author_id is not None else None
+    if whose_turn(couple, roles, author=author, answered=answered, heard_enough=heard_enough) == user:
         items.append(("The accountability statement", "exercises:accountability"))
-    if count := unanswered_count(couple, user):
+    if count := counts["questions"]:
         items.append((f"{count} question{pluralize(count)} waiting for your answer", "exercises:questions"))
-    if count := agreements_waiting_for(couple, user):
+    if count := counts["proposals"] + counts["logs"]:
         items.append(
             (f"{count} agreement{pluralize(count)} or log{pluralize(count)} to look at", "exercises:agreements")
         )
-    if count := unseen_appreciations(couple, user):
+    if count := counts["appreciations"]:
         items.append((f"{count} new appreciation{pluralize(count)} from your partner", "exercises:appreciations"))
     return items
 
 
 def _dashboard_facts(couple: Couple, user: User, partner: User | None, roles: dict) -> dict:
-    """What the dashboard reads from the couple's records for ``user``, as plain data (cached per person)."""
-    events = []
-    if partner is not None:
-        events = list(CoupleEvent.objects.filter(couple=couple, actor=partner).values_list("kind", "created_at")[:8])
-    return {
-        "onboarded": set(OnboardingResponse.objects.filter(couple=couple).values_list("user_id", flat=True)),
-        "safety_done": SafetyCheck.objects.filter(user=user).exists(),
-        "flow_items": flow_items_waiting_for(couple, user, roles),
-        "partner_events": events,
+    """What the dashboard reads from the couple's records for ``user``, as plain data (cached per person).
+
+    One round trip (``trustrepair.querybatch``) over the selectors' own querysets.
+    """
+    parts = _flow_parts(couple, user) | {
+        "onboarded": ("rows", OnboardingResponse.objects.filter(couple=couple).values_list("user_id")),
+        "safety_done": ("exists", SafetyCheck.objects.filter(user=user)),
         # Whether to read the open recommendations at all (they are read fresh, with the therapists' names).
-        "has_recommendations": Recommendation.objects.filter(couple=couple, dismissed_at__isnull=True).exists(),
+        "has_recommendations": ("exists", Recommendation.objects.filter(couple=couple, dismissed_at__isnull=True)),
+    }
+    if partner is not None:
+        parts["events"] = (
+            "rows",
+            CoupleEvent.objects.filter(couple=couple, actor=partner).values_list("kind", "created_at")[:8],
+        )
+    found = read_together(parts)
+    return {
+        "onboarded": {user_id for (user_id,) in found["onboarded"]},
+        "safety_done": found["safety_done"],
+        "flow_items": _flow_items(couple, user, roles, found),
+        "partner_events": [(kind, as_datetime(created_at)) for kind, created_at in found.get("events", [])],
+        "has_recommendations": found["has_recommendations"],
     }
 
 

@@ -11,29 +11,35 @@ a page shows a partner's action, or a staff edit, on the very next request.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, Q
 
 from accounts import couple_cache
-from accounts.models import Couple, User
+from accounts.models import Couple, FractureAnswer, OnboardingResponse, User
 from exercises.models import (
+    Agreement,
     AgreementCheck,
     Appreciation,
     Exercise,
     Module,
     ModuleUnlock,
     Question,
+    QuestionAnswer,
     Response,
+    Ritual,
     RitualDone,
     Run,
+    Statement,
     StatementResponse,
 )
 from exercises.models.choices import PAIRED_KINDS, Audience, Kind
-from exercises.roles import fits, roles_by_user
+from exercises.roles import fits, roles_by_user, roles_from_rows
 from exercises.stages import STAGES
 
 
@@ -162,7 +168,86 @@ def published_curriculum(version: int | None = None) -> tuple[list[Module], list
 
 
 def _couple_facts(couple: Couple) -> dict:
-    """Plain data about the couple's records (no model objects), the same for both partners."""
+    """Plain data about the couple's records (no model objects), the same for both partners.
+
+    On PostgreSQL in one statement (``_couple_facts_sql``); elsewhere through the ORM, one query per kind
+    of record (``_couple_facts_orm``, the readable definition: tests check that both agree).
+    """
+    if connection.vendor == "postgresql":
+        return _couple_facts_sql(couple)
+    return _couple_facts_orm(couple)
+
+
+@functools.cache
+def _facts_sql() -> str:
+    """One statement for all of ``_couple_facts_orm``; table names come from the models, the couple id is a parameter."""
+    t = {model.__name__: model._meta.db_table for model in (Run, Response, StatementResponse, Question)}
+    t |= {model.__name__: model._meta.db_table for model in (AgreementCheck, RitualDone, Appreciation, ModuleUnlock)}
+    t |= {
+        "FractureAnswer": FractureAnswer._meta.db_table,
+        "OnboardingResponse": OnboardingResponse._meta.db_table,
+        "Statement": Statement._meta.db_table,
+        "QuestionAnswer": QuestionAnswer._meta.db_table,
+        "Agreement": Agreement._meta.db_table,
+        "Ritual": Ritual._meta.db_table,
+    }
+    return f"""SELECT
+  (SELECT COALESCE(json_agg(json_build_array(o.user_id, f.role)), '[]') FROM {t["FractureAnswer"]} f
+     JOIN {t["OnboardingResponse"]} o ON o.id = f.response_id WHERE o.couple_id = %(c)s),
+  (SELECT COALESCE(json_agg(module_id), '[]') FROM {t["ModuleUnlock"]} WHERE couple_id = %(c)s),
+  (SELECT COALESCE(json_agg(json_build_array(id, exercise_id, incident_id IS NOT NULL, revealed_at IS NOT NULL)), '[]')
+     FROM {t["Run"]} WHERE couple_id = %(c)s),
+  (SELECT COALESCE(json_agg(json_build_array(p.run_id, p.user_id, p.submitted_at IS NOT NULL)), '[]')
+     FROM {t["Response"]} p JOIN {t["Run"]} r ON r.id = p.run_id WHERE r.couple_id = %(c)s AND r.incident_id IS NULL),
+  EXISTS(SELECT 1 FROM {t["StatementResponse"]} sr JOIN {t["Statement"]} s ON s.id = sr.statement_id
+     WHERE s.couple_id = %(c)s AND sr.heard_enough),
+  EXISTS(SELECT 1 FROM {t["Statement"]} WHERE couple_id = %(c)s),
+  EXISTS(SELECT 1 FROM {t["Question"]} WHERE couple_id = %(c)s),
+  EXISTS(SELECT 1 FROM {t["QuestionAnswer"]} a JOIN {t["Question"]} q ON q.id = a.question_id WHERE q.couple_id = %(c)s),
+  EXISTS(SELECT 1 FROM {t["AgreementCheck"]} k JOIN {t["Agreement"]} g ON g.id = k.agreement_id
+     WHERE g.couple_id = %(c)s AND k.kept AND k.confirmed_at IS NOT NULL),
+  EXISTS(SELECT 1 FROM {t["Agreement"]} WHERE couple_id = %(c)s),
+  EXISTS(SELECT 1 FROM {t["RitualDone"]} d JOIN {t["Ritual"]} r ON r.id = d.ritual_id WHERE r.couple_id = %(c)s),
+  EXISTS(SELECT 1 FROM {t["Ritual"]} WHERE couple_id = %(c)s),
+  (SELECT COALESCE(json_agg(DISTINCT sender_id), '[]') FROM {t["Appreciation"]} WHERE couple_id = %(c)s)
+"""  # noqa: S608
+
+
+def _couple_facts_sql(couple: Couple) -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute(_facts_sql(), {"c": couple.pk})
+        row = cursor.fetchone()
+    (roles, unlocked, run_rows, response_rows, heard, has_statement, questions_any, questions_answered) = row[:8]
+    kept_confirmed, has_agreement, ritual_done, has_ritual, senders = row[8:]
+    runs = {}
+    aftermath_started, aftermath_revealed = set(), set()
+    for run_id, exercise_id, is_incident, revealed in run_rows:
+        if is_incident:
+            aftermath_started.add(exercise_id)
+            if revealed:
+                aftermath_revealed.add(exercise_id)
+        else:
+            runs[exercise_id] = (run_id, revealed)
+    return {
+        "roles": roles_from_rows(roles),
+        "unlocked_ids": set(unlocked),
+        "runs": runs,
+        "aftermath_started": aftermath_started,
+        "aftermath_revealed": aftermath_revealed,
+        "responses": {(run_id, user_id): submitted for run_id, user_id, submitted in response_rows},
+        "statement_heard": heard,
+        "has_statement": has_statement,
+        "questions_any": questions_any,
+        "questions_answered": questions_answered,
+        "kept_confirmed": kept_confirmed,
+        "has_agreement": has_agreement,
+        "ritual_done": ritual_done,
+        "has_ritual": has_ritual,
+        "senders": set(senders),
+    }
+
+
+def _couple_facts_orm(couple: Couple) -> dict:
     runs = {}
     aftermath_started, aftermath_revealed = set(), set()
     for run_id, exercise_id, incident_id, revealed_at in Run.objects.filter(couple=couple).values_list(

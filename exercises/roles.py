@@ -13,10 +13,15 @@ def roles_by_user(couple: Couple) -> dict[int, set[str]]:
 
     A partner who has not onboarded yet has no entry.
     """
+    return roles_from_rows(
+        FractureAnswer.objects.filter(response__couple=couple).values_list("response__user_id", "role")
+    )
+
+
+def roles_from_rows(rows) -> dict[int, set[str]]:
+    """user id -> roles, from (user id, onboarding role) pairs ("both" counts as both sides)."""
     roles: dict[int, set[str]] = {}
-    for user_id, role in FractureAnswer.objects.filter(response__couple=couple).values_list(
-        "response__user_id", "role"
-    ):
+    for user_id, role in rows:
         mine = roles.setdefault(user_id, set())
         mine.update({HURT, CAUSED} if role == "both" else {role})
     return roles

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 
 from accounts.models import Couple, User
 from exercises.models import Statement
@@ -49,6 +50,29 @@ def first_writers(couple: Couple, roles: dict[int, set[str]]) -> list[User]:
     return [p for p in ranked if _writer_rank(roles.get(p.pk)) < 3]
 
 
+def latest_shared(couple: Couple):
+    """The newest shared version as (author id, answered, heard enough) rows: at most one. For the dashboard."""
+    return (
+        _shared(couple)
+        .order_by("-revision")
+        .values_list("author_id", Q(response__isnull=False), Coalesce("response__heard_enough", False))[:1]
+    )
+
+
+def whose_turn(couple: Couple, roles: dict, *, author: User | None, answered: bool, heard_enough: bool) -> User | None:
+    """The partner whose turn it is, given the newest shared version (``author`` None when there is none yet)."""
+    if author is None:
+        candidates = first_writers(couple, roles)
+        ranks = [_writer_rank(roles.get(p.pk)) for p in candidates]
+        # Only a clear turn is announced: two partners who could equally write are not nagged.
+        if len(candidates) == 1 or (len(candidates) == 2 and ranks[0] < ranks[1]):
+            return candidates[0]
+        return None
+    if heard_enough:
+        return None
+    return author if answered else couple.partner_of(author)
+
+
 def accountability_state(couple: Couple, roles: dict[int, set[str]] | None = None) -> dict:
     """Where the statement stands, for the page and the dashboard.
 
@@ -62,15 +86,13 @@ def accountability_state(couple: Couple, roles: dict[int, set[str]] | None = Non
     response = getattr(latest, "response", None) if latest else None
     complete = bool(response and response.heard_enough)
     writer = latest.author if latest else None
-    waiting_for = None
-    if latest is None:
-        candidates = first_writers(couple, roles)
-        ranks = [_writer_rank(roles.get(p.pk)) for p in candidates]
-        # Only a clear turn is announced: two partners who could equally write are not nagged.
-        if len(candidates) == 1 or (len(candidates) == 2 and ranks[0] < ranks[1]):
-            waiting_for = candidates[0]
-    elif not complete:
-        waiting_for = couple.partner_of(latest.author) if response is None else latest.author
+    waiting_for = whose_turn(
+        couple,
+        roles,
+        author=latest.author if latest else None,
+        answered=response is not None,
+        heard_enough=complete,
+    )
     return {
         "latest": latest,
         "response": response,

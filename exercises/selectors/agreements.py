@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from accounts.models import Couple, User
 from exercises.models import Agreement, AgreementCheck
@@ -91,15 +91,17 @@ def agreements_page(*, couple: Couple, user: User, today: date) -> AgreementsPag
     return page
 
 
+def agreements_waiting(couple: Couple, user: User) -> tuple[QuerySet, QuerySet]:
+    """What on the agreements page waits for ``user``: (the partner's proposals, the partner's unconfirmed logs)."""
+    proposals = Agreement.objects.filter(couple=couple, status=Status.PROPOSED).exclude(proposed_by=user)
+    logs = AgreementCheck.objects.filter(agreement__couple=couple, confirmed_at__isnull=True).exclude(logged_by=user)
+    return proposals, logs
+
+
 def agreements_waiting_for(couple: Couple, user: User) -> int:
-    """How many things on the agreements page wait for ``user``: the partner's proposals and unconfirmed logs."""
-    proposals = Agreement.objects.filter(couple=couple, status=Status.PROPOSED).exclude(proposed_by=user).count()
-    logs = (
-        AgreementCheck.objects.filter(agreement__couple=couple, confirmed_at__isnull=True)
-        .exclude(logged_by=user)
-        .count()
-    )
-    return proposals + logs
+    """How many things on the agreements page wait for ``user``."""
+    proposals, logs = agreements_waiting(couple, user)
+    return proposals.count() + logs.count()
 
 
 def agreement_counts(couple: Couple) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from accounts.models import Couple, User
 from exercises.models import Appreciation
@@ -20,9 +20,14 @@ def appreciations_page(*, couple: Couple, user: User) -> tuple[list[Appreciation
     return received, sent
 
 
-def unseen_appreciations(couple: Couple, user: User) -> int:
+def unseen(couple: Couple, user: User) -> QuerySet[Appreciation]:
     """Appreciations ``user`` has received and not opened yet."""
-    return Appreciation.objects.filter(couple=couple, recipient=user, seen_at__isnull=True).count()
+    return Appreciation.objects.filter(couple=couple, recipient=user, seen_at__isnull=True)
+
+
+def unseen_appreciations(couple: Couple, user: User) -> int:
+    """How many appreciations ``user`` has received and not opened yet."""
+    return unseen(couple, user).count()
 
 
 def appreciation_counts(couple: Couple, since: dt.datetime | dt.date) -> dict[int, dict[str, int]]:

@@ -63,11 +63,15 @@ def earlier_questions(couple: Couple, user: User) -> QuerySet[Question]:
     return visible_questions(couple, user).filter(repeat_of__isnull=True).order_by("-created_at", "-pk")
 
 
-def unanswered_count(couple: Couple, user: User) -> int:
-    """Questions waiting for ``user``'s answer (asked by the other partner, not answered yet). For the dashboard."""
+def unanswered(couple: Couple, user: User) -> QuerySet[Question]:
+    """Questions waiting for ``user``'s answer (asked by the other partner, not answered yet)."""
     return (
         visible_questions(couple, user)
         .exclude(asker=user)
         .filter(~Exists(QuestionAnswer.objects.filter(question=OuterRef("pk"))))
-        .count()
     )
+
+
+def unanswered_count(couple: Couple, user: User) -> int:
+    """How many questions wait for ``user``'s answer. For the dashboard."""
+    return unanswered(couple, user).count()

@@ -207,3 +207,26 @@ def test_a_lost_version_never_meets_an_old_value(couple):
     couple_cache.bump_couples([couple.pk])
     assert couple_cache.versions(couple.pk)[0] != version
     assert Couple.objects.filter(pk=couple.pk).exists()
+
+
+def test_the_one_statement_reads_what_the_orm_reads(partner_a, partner_b):
+    """The couple's facts in one SQL statement (PostgreSQL) equal the ORM's definition, on a couple with everything."""
+    from exercises.progress import _couple_facts_orm, _couple_facts_sql
+    from tests.data.conftest import build_world
+
+    world = build_world(partner_a, partner_b)
+    assert _couple_facts_sql(world.couple) == _couple_facts_orm(world.couple)
+    assert _couple_facts_orm(world.couple)["responses"]  # the world has something in every corner
+
+
+def test_reading_together_equals_reading_one_by_one(partner_a, partner_b, monkeypatch):
+    """``read_together`` in one round trip gives what each selector gives alone, for each partner."""
+    from accounts.selectors import _flow_parts
+    from tests.data.conftest import build_world
+    from trustrepair import querybatch
+
+    world = build_world(partner_a, partner_b)
+    for user in (world.a, world.b):
+        together = querybatch.read_together(_flow_parts(world.couple, user))
+        alone = {name: querybatch._one_by_one(kind, qs) for name, (kind, qs) in _flow_parts(world.couple, user).items()}
+        assert together == alone
