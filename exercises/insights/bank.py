@@ -14,6 +14,7 @@ from django.db.models import Count, Q
 
 from accounts.models import Couple, User
 from exercises.models import AgreementCheck, Appreciation, CheckIn, RitualDone
+from exercises.models.choices import Visibility
 
 from .trends import local_today
 
@@ -62,13 +63,18 @@ def week_for(*, couple: Couple, user: User, today: dt.date | None = None) -> Wee
     zone = zoneinfo.ZoneInfo(user.time_zone)
     since = dt.datetime.combine(start, dt.time.min, tzinfo=zone)
     until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    # An appreciation the partner kept private is theirs alone: not even its existence is counted here.
     appreciations = Appreciation.objects.filter(couple=couple, created_at__gte=since, created_at__lt=until).aggregate(
-        sent=Count("pk", filter=Q(sender=user)), received=Count("pk", filter=Q(recipient=user))
+        sent=Count("pk", filter=Q(sender=user)),
+        received=Count("pk", filter=Q(recipient=user) & ~Q(visibility=Visibility.PRIVATE)),
     )
     checks = AgreementCheck.objects.filter(
         agreement__couple=couple, confirmed_at__isnull=False, occurred_on__gte=start, occurred_on__lte=end
     ).aggregate(kept_count=Count("pk", filter=Q(kept=True)), missed_count=Count("pk", filter=Q(kept=False)))
-    people = [user.pk] + ([partner.pk] if partner else [])
+    # My check-ins, and the partner's only as far as they shared them (none at all in safety mode).
+    checkins = Q(user=user)
+    if partner is not None and couple.watch_features_enabled:
+        checkins |= Q(user=partner) & ~Q(share=CheckIn.Share.NOTHING)
     return Week(
         start=start,
         end=end,
@@ -77,5 +83,5 @@ def week_for(*, couple: Couple, user: User, today: dt.date | None = None) -> Wee
         agreements_kept=checks["kept_count"],
         agreements_missed=checks["missed_count"],
         rituals_done=RitualDone.objects.filter(ritual__couple=couple, done_on__gte=start, done_on__lte=end).count(),
-        checkins=CheckIn.objects.filter(user_id__in=people, local_date__gte=start, local_date__lte=end).count(),
+        checkins=CheckIn.objects.filter(checkins, couple=couple, local_date__gte=start, local_date__lte=end).count(),
     )

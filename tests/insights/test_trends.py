@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from exercises.insights.bank import week_for
 from exercises.insights.trends import trends_for
-from exercises.models import AgreementCheck, CheckIn
+from exercises.models import AgreementCheck, Appreciation, CheckIn
 from exercises.services.appreciations import appreciation_send
 from tests.couple.conftest import onboard
 
@@ -113,6 +113,24 @@ def test_bank_account_counts_known_activity(couple, partner_a, partner_b):
     assert week.checkins == 2
     assert week.deposits == 6 and week.withdrawals == 1
     assert "harder moment" in week.words
+
+
+def test_bank_account_counts_only_what_the_partner_let_me_see(couple, partner_a, partner_b):
+    today = dt.date(2026, 3, 10)
+    with time_machine.travel(dt.datetime(2026, 3, 10, 12, tzinfo=dt.UTC), tick=False):
+        # The app offers no private appreciation today; the model allows one (older rows).
+        Appreciation.objects.create(
+            couple=couple, sender=partner_b, recipient=partner_a, kind="effort", text="Kept", visibility="private"
+        )
+        checkin(partner_b, couple, today, 5, 5, share="nothing")
+        checkin(partner_b, couple, today - dt.timedelta(days=1), 5, 5, share="ratings")
+        checkin(partner_a, couple, today, 5, 5, share="nothing")
+        week = week_for(couple=couple, user=partner_a, today=today)
+        assert (week.appreciations_received, week.checkins) == (0, 2)  # my own, and B's shared one
+        assert week_for(couple=couple, user=partner_b, today=today).appreciations_sent == 1
+        couple.safety_mode = True
+        couple.save()
+        assert week_for(couple=couple, user=partner_a, today=today).checkins == 1  # only my own
 
 
 def test_journey_page_tells_what_was_done(client, couple, partner_a):
