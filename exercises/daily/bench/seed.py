@@ -120,6 +120,18 @@ def clear() -> int:
     return count
 
 
+def refresh_statistics() -> None:
+    """Vacuum and analyse the tables ``clear`` and ``seed`` rewrote (outside any transaction).
+
+    After 100,000 accounts are deleted and 100,000 new ones inserted the
+    planner's statistics describe the old rows, and a run on them was seen to
+    be ten times slower than on a fresh database.
+    """
+    tables = [model._meta.db_table for model in (User, Membership, Couple, Delivery, Notification, PromptPreference)]
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE) " + ", ".join(connection.ops.quote_name(t) for t in tables))
+
+
 def usable_zones(now: dt.datetime, margin: dt.timedelta = dt.timedelta(minutes=15)) -> list[str]:
     """Zones whose local date will not change during a run (not within ``margin`` of local midnight)."""
     zones = []

@@ -95,6 +95,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         removed = seed.clear()
         zones = seed.seed(options["users"])
+        seed.refresh_statistics()
         # Bench users were created in one go: their ids span a range, which indexes well (an email LIKE does not).
         span = seed.bench_users().aggregate(first=Min("pk"), last=Max("pk"))
         self.first_user_id, self.last_user_id = span["first"], span["last"]
