@@ -3,9 +3,10 @@
 What the dashboard derives from the couple's records is cached per person under
 the couple's data version (``accounts.couple_cache``): any write to the couple's
 data makes it unreachable, so a partner's action shows on the very next request.
-What depends on the clock (pending invitations, this week's check-ins in the
-person's own time zone) or on other people's accounts (therapists'
-recommendations with their names) is read fresh on every request.
+This week's check-ins are cached the same way, with the person's local date in
+the key. What depends on the clock otherwise (pending invitations) or on other
+people's accounts (therapists' recommendations with their names, the partner's
+name) is read fresh on every request.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.template.defaultfilters import pluralize
 from accounts import couple_cache
 from accounts.models import Couple, CoupleEvent, OnboardingResponse, SafetyCheck, User
 from accounts.therapists.selectors import recommendations_for
+from exercises.daily.scheduling import local_today
 from exercises.daily.selectors import checkins_for_dashboard
 from exercises.models import Recommendation
 from exercises.progress import progress_for
@@ -153,5 +155,20 @@ def dashboard_for(*, couple: Couple, user: User) -> dict:
         "invitations": list(couple.invitations.pending()) if partner is None else [],
         "both_onboarded": i_onboarded and partner_onboarded,
         "recommendations": recommendations_for(couple, progress=progress) if facts["has_recommendations"] else [],
-        "checkins": checkins_for_dashboard(couple, user),
+        "checkins": _checkins(couple, user, partner, versions[0]),
     }
+
+
+def _checkins(couple: Couple, user: User, partner: User | None, version: int) -> dict:
+    """This week's check-ins (``checkins_for_dashboard``), cached per person and per local day.
+
+    Check-ins are couple data, so a new or changed one bumps the version; the key also
+    carries the person's local date, so the week moves on at their midnight.
+    """
+    key = couple_cache.couple_key(f"checkins:{local_today(user).isoformat()}", couple.pk, version, user.pk)
+    week = cache.get(key)
+    if week is None:
+        week = checkins_for_dashboard(couple, user)
+        cache.set(key, week, timeout=couple_cache.DATA_TTL)
+    week["partner"] = partner  # the person as read on this request (their name may have changed)
+    return week

@@ -230,3 +230,15 @@ def test_reading_together_equals_reading_one_by_one(partner_a, partner_b, monkey
         together = querybatch.read_together(_flow_parts(world.couple, user))
         alone = {name: querybatch._one_by_one(kind, qs) for name, (kind, qs) in _flow_parts(world.couple, user).items()}
         assert together == alone
+
+
+def test_the_partners_check_in_shows_at_once_and_a_private_one_never(couple, partner_a, partner_b):
+    from exercises.daily.services import checkin_save
+
+    assert "safety 3 · trust 9" not in dashboard(partner_a)  # A's week is now cached
+    checkin_save(user=partner_b, couple=couple, mood="calm", safety=3, trust=9, need="", share="ratings")
+    assert "safety 3 · trust 9" in dashboard(partner_a)
+    checkin_save(user=partner_b, couple=couple, mood="calm", safety=2, trust=8, need="", share="nothing")
+    page = dashboard(partner_a)
+    assert "safety 3 · trust 9" not in page and "safety 2 · trust 8" not in page
+    assert "safety 2 · trust 8" in dashboard(partner_b)  # B's own week shows it to B
