@@ -3,8 +3,8 @@
 The ``Delivery`` row is the whole truth; the broker only carries ids.
 
 Claim (``tick``)
-    One statement per tick inserts a row per (person, kind, local date) that is
-    due (see ``scheduling``) with ``ON CONFLICT DO NOTHING`` on the unique key
+    Each tick collects who is due (see ``scheduling``) and inserts a row per
+    (person, kind, local date) with ``ON CONFLICT DO NOTHING`` on the unique key
     and ``RETURNING id``: it returns exactly the rows *this* tick created, so two
     ticks at once (two beats, a beat and a manual run) can never both claim a
     prompt. Tomorrow's prompts are never scheduled ahead as broker ETAs: a
