@@ -275,6 +275,7 @@ EXPORT_FIELDS = [
     "step_answer",
     "guess",
     "incident_title",
+    "joint_note",
     "statement",
     "statement_missing",
     "question",
