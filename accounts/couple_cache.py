@@ -18,6 +18,12 @@ How writes bump the version, by construction:
   and ``post_delete`` of all of them, so a model added later is covered without
   anyone remembering to (``tests/accounts/test_couple_cache.py`` checks every
   one of them).
+* Some couple-owned models bump a version of their own instead (``OWN_VERSION``):
+  check-ins are written every day by each partner, and only the values that show
+  them (this week's check-ins on the dashboard, the cached page) key on their
+  version, so a check-in does not make the couple's progress be computed again.
+  A value that shows such rows must carry that version in its key as well as the
+  couple's data version.
 * Queryset writes send no signals (``update()``, ``bulk_create()``): code that
   writes couple data that way calls ``bump_couples``/``bump_for_users`` itself.
 * The bump happens at once and again when the transaction commits: a reader
@@ -52,13 +58,15 @@ PROJECT_APPS = ("accounts", "exercises")
 PERSON_OWNED = ("accounts.SafetyCheck",)
 CONTENT_MODELS = ("exercises.Module", "exercises.Exercise", "exercises.Step")
 MAX_DEPTH = 4
+# Couple-owned models whose writes bump the couple's version of a topic, not its data version.
+OWN_VERSION = {"exercises.CheckIn": "checkins"}
 
 KEY_ROOT = "tr:"  # every key of this module starts so (the benchmark forgets them all between runs)
 CONTENT_KEY = f"{KEY_ROOT}content:v"
 
 
-def _couple_key(couple_id: int) -> str:
-    return f"{KEY_ROOT}couple:{couple_id}:v"
+def _couple_key(couple_id: int, topic: str | None = None) -> str:
+    return f"{KEY_ROOT}couple:{couple_id}:{topic}:v" if topic else f"{KEY_ROOT}couple:{couple_id}:v"
 
 
 def _fresh_version() -> int:
@@ -70,17 +78,50 @@ def _fresh_version() -> int:
 
 def versions(couple_id: int) -> tuple[int, int]:
     """(couple data version, curriculum version), in one cache round trip; created when missing."""
-    keys = (_couple_key(couple_id), CONTENT_KEY)
-    found = cache.get_many(keys)
-    result = []
+    found = read_versions([_couple_key(couple_id), CONTENT_KEY])
+    return found[_couple_key(couple_id)], found[CONTENT_KEY]
+
+
+def read_versions(keys: list[str], *, also: list[str] = ()) -> dict[str, object]:
+    """The version under each of ``keys`` (created from the clock when missing), plus the plain values of ``also``.
+
+    One cache round trip when every version exists.
+    """
+    found = cache.get_many([*keys, *also])
     for key in keys:
-        value = found.get(key)
-        if value is None:
+        if found.get(key) is None:
             value = _fresh_version()
             if not cache.add(key, value, timeout=None):
                 value = cache.get(key, value)
-        result.append(value)
-    return result[0], result[1]
+            found[key] = value
+    return found
+
+
+def couple_version_key(couple_id: int, topic: str | None = None) -> str:
+    """The key of the couple's data version, or of its version of ``topic`` (see ``OWN_VERSION``)."""
+    return _couple_key(couple_id, topic)
+
+
+def topic_version(couple_id: int, topic: str) -> int:
+    key = _couple_key(couple_id, topic)
+    return read_versions([key])[key]
+
+
+def person_version_key(topic: str, user_id: int) -> str:
+    """The version of one person's ``topic`` (their notifications, say), for caches keyed on it."""
+    return f"{KEY_ROOT}{topic}:u{user_id}:v"
+
+
+def bump_people(topic: str, user_ids: Iterable[int | None]) -> None:
+    """New versions of ``topic`` for these people, now and again at commit.
+
+    Forgetting the version is the bump (a missing version is re-created from the clock): one
+    round trip for any number of people, which a batch of notifications needs.
+    """
+    keys = sorted({person_version_key(topic, pk) for pk in user_ids if pk is not None})
+    if keys:
+        cache.delete_many(keys)
+        transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 def content_version() -> int:
@@ -119,8 +160,8 @@ def _bump_now_and_on_commit(keys: list[str]) -> None:
     transaction.on_commit(again)
 
 
-def bump_couples(couple_ids: Iterable[int | None]) -> None:
-    keys = sorted({_couple_key(pk) for pk in couple_ids if pk is not None})
+def bump_couples(couple_ids: Iterable[int | None], topic: str | None = None) -> None:
+    keys = sorted({_couple_key(pk, topic) for pk in couple_ids if pk is not None})
     if keys:
         _bump_now_and_on_commit(keys)
 
@@ -198,7 +239,7 @@ def _couple_id_of(instance: models.Model, path: tuple[str, ...]) -> int | None:
 
 
 def _on_couple_row(sender, instance, path, **kwargs) -> None:
-    bump_couples([_couple_id_of(instance, path)])
+    bump_couples([_couple_id_of(instance, path)], OWN_VERSION.get(sender._meta.label))
 
 
 def _on_person_row(sender, instance, **kwargs) -> None:

@@ -162,10 +162,13 @@ def dashboard_for(*, couple: Couple, user: User) -> dict:
 def _checkins(couple: Couple, user: User, partner: User | None, version: int) -> dict:
     """This week's check-ins (``checkins_for_dashboard``), cached per person and per local day.
 
-    Check-ins are couple data, so a new or changed one bumps the version; the key also
-    carries the person's local date, so the week moves on at their midnight.
+    A new or changed check-in bumps the couple's check-in version, any other write to the
+    couple (safety mode hides the partner's column) its data version: the key carries both,
+    and the person's local date, so the week moves on at their midnight.
     """
-    key = couple_cache.couple_key(f"checkins:{local_today(user).isoformat()}", couple.pk, version, user.pk)
+    today = local_today(user).isoformat()
+    checkins_version = couple_cache.topic_version(couple.pk, "checkins")
+    key = couple_cache.couple_key(f"checkins:{today}:{checkins_version}", couple.pk, version, user.pk)
     week = cache.get(key)
     if week is None:
         week = checkins_for_dashboard(couple, user)

@@ -4,17 +4,22 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts import page_cache
 from accounts.couple_forms import InviteEmailForm, LeaveForm, OnboardingForm, SafetyCheckForm
 from accounts.models import OnboardingResponse, SafetyCheck, SupportResource
-from accounts.scoping import couple_for, couple_required
+from accounts.scoping import couple_for, couple_required, seats_for
 from accounts.selectors import dashboard_for
 from accounts.services import leaving, onboarding
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    seats = seats_for(request.user)
+    page = page_cache.Lookup(request, "dashboard", seats) if seats is not None else None
+    if page is not None and page.hit:
+        return page.response()
     couple = couple_for(request.user)
-    if couple is None:
+    if couple is None or page is None:
         return render(
             request,
             "couple/start.html",
@@ -22,7 +27,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
     context = dashboard_for(couple=couple, user=request.user)
     context["email_form"] = InviteEmailForm()
-    return render(request, "couple/dashboard.html", context)
+    return page.render("couple/dashboard.html", context)
 
 
 @couple_required

@@ -428,6 +428,11 @@ def test_after_unsubscribing_prompts_come_in_the_app_only(couple, partner_a, pro
 # --- An appreciation arrived ------------------------------------------------------------------
 
 
+def email_tasks(callbacks) -> list:
+    """The on-commit callbacks that queue the email (the others re-bump the unread-count version)."""
+    return [callback for callback in callbacks if "notify_appreciation_received" in callback.__qualname__]
+
+
 def _appreciation(couple, sender, recipient):
     return Appreciation.objects.create(couple=couple, sender=sender, recipient=recipient, kind="effort", text=MARKER)
 
@@ -442,7 +447,7 @@ def test_an_arrived_appreciation_is_announced_once_in_the_app_and_by_email(
     assert first.pk == again.pk and Notification.objects.filter(user=partner_b).count() == 1
     assert first.title == f"{partner_a.display_name} sent you an appreciation"
     assert first.url.startswith(reverse("exercises:appreciations"))
-    assert len(callbacks) == 1  # the email task, after the commit
+    assert len(email_tasks(callbacks)) == 1  # the email task, after the commit
 
     assert appreciation_email_send(appreciation.pk) is True
     assert appreciation_email_send(appreciation.pk) is False  # not twice
@@ -458,7 +463,7 @@ def test_no_appreciation_email_for_someone_who_unsubscribed_or_already_read_it(
     appreciation = _appreciation(couple, partner_a, partner_b)
     with django_capture_on_commit_callbacks() as callbacks:
         notify_appreciation_received(appreciation)
-    assert callbacks == [] and Notification.objects.filter(user=partner_b).count() == 1
+    assert email_tasks(callbacks) == [] and Notification.objects.filter(user=partner_b).count() == 1
     assert appreciation_email_send(appreciation.pk) is False
 
     seen = _appreciation(couple, partner_b, partner_a)

@@ -39,7 +39,7 @@ NOT_ON_CACHED_PAGES = {
     "exercises.AppreciationStarter": "content, read fresh",
     "exercises.PromptCopy": "content, read fresh",
     "exercises.Delivery": "the prompt ledger, read fresh",
-    "exercises.Notification": "the unread count is read fresh on every page",
+    "exercises.Notification": "the unread count: a per-person version of its own (accounts/page_cache.py)",
 }
 
 
@@ -242,3 +242,26 @@ def test_the_partners_check_in_shows_at_once_and_a_private_one_never(couple, par
     page = dashboard(partner_a)
     assert "safety 3 · trust 9" not in page and "safety 2 · trust 8" not in page
     assert "safety 2 · trust 8" in dashboard(partner_b)  # B's own week shows it to B
+
+
+def test_a_check_in_bumps_only_the_check_in_version_and_shows_at_once(couple, partner_a, partner_b):
+    from exercises.daily import services as daily_services
+
+    assert "safety 7" not in dashboard(partner_a)  # now cached for A
+    data_before = couple_cache.versions(couple.pk)[0]
+    checkins_before = couple_cache.topic_version(couple.pk, "checkins")
+    daily_services.checkin_save(user=partner_b, couple=couple, mood="calm", safety=7, trust=6, need="", share="ratings")
+    assert couple_cache.versions(couple.pk)[0] == data_before  # progress and the rest stay cached
+    assert couple_cache.topic_version(couple.pk, "checkins") > checkins_before
+    assert "safety 7" in dashboard(partner_a)
+
+
+def test_safety_mode_hides_the_partners_cached_check_ins_at_once(couple, partner_a, partner_b):
+    from exercises.daily import services as daily_services
+
+    daily_services.checkin_save(user=partner_b, couple=couple, mood="calm", safety=7, trust=6, need="", share="ratings")
+    assert "safety 7" in dashboard(partner_a)
+    onboarding.safety_check_save(user=partner_b, couple=couple, afraid_of_partner="yes", threats_or_violence="no")
+    couple.refresh_from_db()
+    assert couple.safety_mode
+    assert "safety 7" not in dashboard(partner_a)
