@@ -12,10 +12,11 @@ from functools import cache, wraps
 
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.decorators import login_required
-from django.db import connection
 from django.db.models import Exists, Model, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404, redirect
+
+from trustrepair import prepared
 
 from .models import Consent, Couple, Membership, TherapistLink, TherapistProfile, User
 from .therapists.access import Scopes, describe, link_scopes, log_access, log_access_many
@@ -73,9 +74,7 @@ def seats_for(user) -> Seats | None:
     """The same answer as ``couple_for`` (the active couple, or None), as ids and names. One query, no objects."""
     if not user.is_authenticated:
         return None
-    with connection.cursor() as cursor:
-        cursor.execute(_seats_sql(), [user.pk])
-        rows = cursor.fetchall()
+    rows = prepared.fetch_all("trustrepair_seats", _seats_sql(), [user.pk])
     if not rows:
         return None
     for _, pk, name, email in rows:

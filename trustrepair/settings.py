@@ -165,6 +165,8 @@ try:
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Prepared statements for the hottest reads (trustrepair/prepared.py); 0 behind a pooler in transaction mode.
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # SQLite keeps no server-side connections; pooling buys nothing there.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
