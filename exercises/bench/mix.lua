@@ -66,12 +66,10 @@ function init(args)
    status_2xx, status_3xx, status_4xx, status_5xx = 0, 0, 0, 0
 end
 
-local function cookie(key, with_csrf)
-   local value = config.session_cookie .. "=" .. key
-   if with_csrf then
-      value = value .. "; " .. config.csrf_cookie .. "=" .. config.csrf_token
-   end
-   return value
+-- Every signed-in request carries both cookies, as a browser does once it holds them (without the
+-- CSRF cookie, each page that shows a form would have to make a new CSRF secret and set the cookie).
+local function cookie(key)
+   return config.session_cookie .. "=" .. key .. "; " .. config.csrf_cookie .. "=" .. config.csrf_token
 end
 
 local function pick()
@@ -108,7 +106,7 @@ function request()
    local body = "mood=" .. MOODS[math.random(#MOODS)] .. "&safety=" .. math.random(0, 10) .. "&trust="
       .. math.random(0, 10) .. "&need=&share=ratings&therapist_visible=on"
    local headers = {
-      ["Cookie"] = cookie(partner.key, true),
+      ["Cookie"] = cookie(partner.key),
       ["X-CSRFToken"] = config.csrf_token,
       ["Origin"] = config.origin,
       ["Referer"] = config.origin .. config.checkin_path,
