@@ -3,9 +3,8 @@
 A rendered page is stored per person and page, stamped with everything it shows
 that can change, and served again only while the stamp still matches:
 
-* the couple's data and check-in versions and the curriculum version
-  (``accounts.couple_cache``): any write to the couple's data or to the published
-  curriculum changes one of them;
+* the couple's data version and the curriculum version (``accounts.couple_cache``):
+  any write to the couple's data or to the published curriculum changes one of them;
 * the person's notification version (the unread count in the navigation): every
   write to their notifications changes it (``exercises.models.daily``);
 * the person and their partner as read on this request (ids, names, time zone), the
@@ -16,6 +15,11 @@ that can change, and served again only while the stamp still matches:
 The page must not show times relative to the minute otherwise. Anything it reads
 outside the couple's data (a therapist's name on a recommendation) can be as old
 as ``PAGE_TTL``.
+
+Parts of a page that change more often than the rest (this week's check-ins) are
+fragments: stored apart, with a stamp of their own (the couple's check-in version
+instead of the curriculum and notification versions), and rendered alone when only
+they changed.
 
 What differs per request never enters the cache: the page is rendered with
 placeholders instead of the CSRF token and the CSP nonce, and the real values are
@@ -31,6 +35,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from collections.abc import Callable
 from functools import cache as memoize
 
 from django.conf import settings
@@ -40,14 +45,19 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csp import get_nonce
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from accounts import couple_cache
 from accounts.middleware import ROLE_KEY
+from accounts.models import Couple
 from accounts.scoping import Seats
 from exercises.daily.scheduling import local_today
 from exercises.models.daily import NOTIFICATIONS_TOPIC
 
 PAGE_TTL = 600
+
+# A fragment: its template, and the function that makes its context for the request and couple.
+Fragment = tuple[str, Callable[[HttpRequest, Couple], dict]]
 
 
 @memoize
@@ -65,25 +75,34 @@ def _cacheable(request: HttpRequest) -> bool:
 
 
 class Lookup:
-    """One person's cached page: ``response()`` when the stored page still holds, else ``render()`` it."""
+    """One person's cached page, and the fragments of it that change more often than the rest.
 
-    def __init__(self, request: HttpRequest, name: str, seats: Seats):
+    ``fragments`` maps a context name to a ``Fragment`` (template, context function). The page
+    (the shell) is rendered with a placeholder in each fragment's place and stored apart from
+    the fragments, each with its own stamp: a check-in then re-renders its card, not the page.
+    ``response()`` serves what is stored and renders only what is stale; ``render()`` renders all.
+    """
+
+    def __init__(self, request: HttpRequest, name: str, seats: Seats, fragments: dict[str, Fragment] | None = None):
         self.request = request
+        self.fragments = fragments or {}
         self.cacheable = _cacheable(request)
-        self.stored = None
+        self.shell = None
+        self.parts: dict[str, str | None] = dict.fromkeys(self.fragments)
         if not self.cacheable:
             return
         user = request.user
-        self.key = f"{couple_cache.KEY_ROOT}page:{name}:l{couple_cache.LAYOUT}:c{seats.couple_id}:u{user.pk}"
-        version_keys = [
+        root = f"{couple_cache.KEY_ROOT}page:{name}:l{couple_cache.LAYOUT}:c{seats.couple_id}:u{user.pk}"
+        self.key = root
+        self.fragment_keys = {part: f"{root}:{part}" for part in self.fragments}
+        data, checkins, content, unread = (
             couple_cache.couple_version_key(seats.couple_id),
             couple_cache.couple_version_key(seats.couple_id, "checkins"),
             couple_cache.CONTENT_KEY,
             couple_cache.person_version_key(NOTIFICATIONS_TOPIC, user.pk),
-        ]
-        found = couple_cache.read_versions(version_keys, also=[self.key])
-        self.stamp = (
-            *(found[key] for key in version_keys),
+        )
+        found = couple_cache.read_versions([data, checkins, content, unread], also=[root, *self.fragment_keys.values()])
+        shown = (
             request.path,
             request.session.get(ROLE_KEY),
             user.get_short_name(),
@@ -93,24 +112,57 @@ class Lookup:
             seats.partner_name,
             int(time.time() // 60) if seats.partner_id is None else None,
         )
-        stored = found.get(self.key)
-        if stored is not None and stored[0] == self.stamp:
-            self.stored = stored[1]
+        self.stamp = (found[data], found[content], found[unread], *shown)
+        self.fragment_stamp = (found[data], found[checkins], *shown)
+        self.shell = _matching(found.get(root), self.stamp)
+        for part, key in self.fragment_keys.items():
+            self.parts[part] = _matching(found.get(key), self.fragment_stamp)
 
     @property
     def hit(self) -> bool:
-        return self.stored is not None
+        """The whole page is stored and still right."""
+        return self.shell is not None and all(html is not None for html in self.parts.values())
 
-    def response(self) -> HttpResponse:
-        return self._respond(self.stored)
+    @property
+    def shell_hit(self) -> bool:
+        return self.shell is not None
 
-    def render(self, template: str, context: dict) -> HttpResponse:
-        if not self.cacheable:
-            return HttpResponse(render_to_string(template, context, self.request))
-        context = {**context, "csrf_token": placeholder("csrf"), "csp_nonce": placeholder("nonce")}
-        page = render_to_string(template, context, self.request)
-        cache.set(self.key, (self.stamp, page), timeout=PAGE_TTL)
+    def response(self, couple: Couple | None = None) -> HttpResponse:
+        """The stored page; fragments that are stale are rendered (for ``couple``) and stored first."""
+        for part, html in self.parts.items():
+            if html is None:
+                self.parts[part] = self._render_fragment(part, couple)
+        page = self.shell
+        for part, html in self.parts.items():
+            page = page.replace(placeholder(part), html)
         return self._respond(page)
+
+    def render(self, template: str, context: dict, couple: Couple) -> HttpResponse:
+        """Render the whole page (and store it with its fragments when the request allows)."""
+        for part in self.fragments:
+            self.parts[part] = self._render_fragment(part, couple)
+        if not self.cacheable:
+            context = {**context, **{part: mark_safe(html) for part, html in self.parts.items()}}  # noqa: S308 -- our own rendered HTML
+            return HttpResponse(render_to_string(template, context, self.request))
+        context = {
+            **context,
+            "csrf_token": placeholder("csrf"),
+            "csp_nonce": placeholder("nonce"),
+            **{part: placeholder(part) for part in self.fragments},
+        }
+        self.shell = render_to_string(template, context, self.request)
+        cache.set(self.key, (self.stamp, self.shell), timeout=PAGE_TTL)
+        return self.response()
+
+    def _render_fragment(self, part: str, couple: Couple) -> str:
+        template, make_context = self.fragments[part]
+        context = make_context(self.request, couple)
+        if not self.cacheable:
+            return render_to_string(template, context, self.request)
+        context.update(csrf_token=placeholder("csrf"), csp_nonce=placeholder("nonce"))
+        html = render_to_string(template, context, self.request)
+        cache.set(self.fragment_keys[part], (self.fragment_stamp, html), timeout=PAGE_TTL)
+        return html
 
     def _respond(self, page: str) -> HttpResponse:
         request = self.request
@@ -118,3 +170,7 @@ class Lookup:
             placeholder("nonce"), str(get_nonce(request))
         )
         return HttpResponse(page)
+
+
+def _matching(stored, stamp) -> str | None:
+    return stored[1] if stored is not None and stored[0] == stamp else None

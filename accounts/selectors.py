@@ -155,8 +155,12 @@ def dashboard_for(*, couple: Couple, user: User) -> dict:
         "invitations": list(couple.invitations.pending()) if partner is None else [],
         "both_onboarded": i_onboarded and partner_onboarded,
         "recommendations": recommendations_for(couple, progress=progress) if facts["has_recommendations"] else [],
-        "checkins": _checkins(couple, user, partner, versions[0]),
     }
+
+
+def checkins_card_for(*, couple: Couple, user: User) -> dict:
+    """This week's check-ins for the dashboard card (a fragment of the cached page)."""
+    return _checkins(couple, user, couple.partner_of(user), couple_cache.versions(couple.pk)[0])
 
 
 def _checkins(couple: Couple, user: User, partner: User | None, version: int) -> dict:

@@ -8,14 +8,21 @@ from accounts import page_cache
 from accounts.couple_forms import InviteEmailForm, LeaveForm, OnboardingForm, SafetyCheckForm
 from accounts.models import OnboardingResponse, SafetyCheck, SupportResource
 from accounts.scoping import couple_for, couple_required, seats_for
-from accounts.selectors import dashboard_for
+from accounts.selectors import checkins_card_for, dashboard_for
 from accounts.services import leaving, onboarding
+
+
+def _checkins_card(request: HttpRequest, couple) -> dict:
+    return {"checkins": checkins_card_for(couple=couple, user=request.user)}
+
+
+DASHBOARD_FRAGMENTS = {"checkins_card": ("daily/includes/dashboard_checkins.html", _checkins_card)}
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     seats = seats_for(request.user)
-    page = page_cache.Lookup(request, "dashboard", seats) if seats is not None else None
+    page = page_cache.Lookup(request, "dashboard", seats, DASHBOARD_FRAGMENTS) if seats is not None else None
     if page is not None and page.hit:
         return page.response()
     couple = couple_for(request.user)
@@ -25,9 +32,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "couple/start.html",
             {"closed_notice": leaving.closed_notice_for(request.user)},
         )
+    if page.shell_hit:  # only this week's check-ins changed
+        return page.response(couple)
     context = dashboard_for(couple=couple, user=request.user)
     context["email_form"] = InviteEmailForm()
-    return page.render("couple/dashboard.html", context)
+    return page.render("couple/dashboard.html", context, couple)
 
 
 @couple_required
@@ -45,9 +54,13 @@ def onboarding_view(request: HttpRequest, couple) -> HttpResponse:
             baseline_safety=data["baseline_safety"],
             baseline_trust=data["baseline_trust"],
         )
-        messages.success(request, "Thank you. Your answers are saved, and stay private until your partner has answered too.")
+        messages.success(
+            request, "Thank you. Your answers are saved, and stay private until your partner has answered too."
+        )
         return redirect("couple:together")
-    return render(request, "couple/onboarding.html", {"form": form, "couple": couple}, status=400 if form.errors else 200)
+    return render(
+        request, "couple/onboarding.html", {"form": form, "couple": couple}, status=400 if form.errors else 200
+    )
 
 
 @couple_required

@@ -177,3 +177,23 @@ def test_seats_for_gives_the_same_answer_as_couple_for(couple, other_couple, par
     leaving.couple_leave(couple=couple, user=partner_b)
     assert seats_for(partner_a) is None and couple_for(partner_a) is None
     assert seats_for(partner_b) is None and couple_for(partner_b) is None
+
+
+def test_a_check_in_renders_only_the_check_in_card_again(couple, partner_a, partner_b):
+    from exercises.daily import services as daily_services
+
+    client = signed_in(partner_a)
+    get_dashboard(client)
+    with CaptureQueriesContext(connection) as full:
+        cache.clear()
+        get_dashboard(client)
+    daily_services.checkin_save(user=partner_b, couple=couple, mood="calm", safety=7, trust=6, need="", share="ratings")
+    with CaptureQueriesContext(connection) as card_only:
+        spliced = get_dashboard(client)
+    assert "safety 7" in page_text(spliced) and "Avery & Blake" in page_text(spliced)
+    assert len(card_only) < len(full)
+    # The stored page with the new card is the page a full render gives.
+    cache.clear()
+    rendered = get_dashboard(client)
+    strip = re.compile(r'nonce="[^"]+"|"X-CSRFToken": "[^"]+"')
+    assert strip.sub("", spliced.content.decode()) == strip.sub("", rendered.content.decode())
