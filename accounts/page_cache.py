@@ -45,7 +45,6 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csp import get_nonce
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
 
 from accounts import couple_cache
 from accounts.middleware import ROLE_KEY
@@ -65,6 +64,11 @@ def placeholder(name: str) -> str:
     """A word no one can guess (nor type into a field): derived from the secret key."""
     digest = hmac.new(settings.SECRET_KEY.encode(), f"page-cache:{name}".encode(), hashlib.sha256).hexdigest()
     return f"pc{digest[:40]}"
+
+
+def _per_request() -> dict:
+    """What differs per request, as placeholders (``_respond`` puts the real values in)."""
+    return {"csrf_token": placeholder("csrf"), "csp_nonce": placeholder("nonce")}
 
 
 def _cacheable(request: HttpRequest) -> bool:
@@ -138,30 +142,21 @@ class Lookup:
         return self._respond(page)
 
     def render(self, template: str, context: dict, couple: Couple) -> HttpResponse:
-        """Render the whole page (and store it with its fragments when the request allows)."""
+        """Render the whole page, storing it and its fragments when the request allows."""
         for part in self.fragments:
             self.parts[part] = self._render_fragment(part, couple)
-        if not self.cacheable:
-            context = {**context, **{part: mark_safe(html) for part, html in self.parts.items()}}  # noqa: S308 -- our own rendered HTML
-            return HttpResponse(render_to_string(template, context, self.request))
-        context = {
-            **context,
-            "csrf_token": placeholder("csrf"),
-            "csp_nonce": placeholder("nonce"),
-            **{part: placeholder(part) for part in self.fragments},
-        }
+        context = {**context, **_per_request(), **{part: placeholder(part) for part in self.fragments}}
         self.shell = render_to_string(template, context, self.request)
-        cache.set(self.key, (self.stamp, self.shell), timeout=PAGE_TTL)
+        if self.cacheable:
+            cache.set(self.key, (self.stamp, self.shell), timeout=PAGE_TTL)
         return self.response()
 
     def _render_fragment(self, part: str, couple: Couple) -> str:
         template, make_context = self.fragments[part]
-        context = make_context(self.request, couple)
-        if not self.cacheable:
-            return render_to_string(template, context, self.request)
-        context.update(csrf_token=placeholder("csrf"), csp_nonce=placeholder("nonce"))
+        context = {**make_context(self.request, couple), **_per_request()}
         html = render_to_string(template, context, self.request)
-        cache.set(self.fragment_keys[part], (self.fragment_stamp, html), timeout=PAGE_TTL)
+        if self.cacheable:
+            cache.set(self.fragment_keys[part], (self.fragment_stamp, html), timeout=PAGE_TTL)
         return html
 
     def _respond(self, page: str) -> HttpResponse:
