@@ -7,8 +7,9 @@ that can change, and served again only while the stamp still matches:
   any write to the couple's data or to the published curriculum changes one of them;
 * the person's notification version (the unread count in the navigation): every
   write to their notifications changes it (``exercises.models.daily``);
-* the person and their partner as read on this request (ids, names, time zone), the
-  session's role (the navigation differs for therapists) and the address;
+* the person and their partner as read on this request (ids, names, time zone, the
+  couple's safety mode), the session's role (the navigation differs for therapists)
+  and the address;
 * the person's local date ("today" on the page, this week's check-ins), and while
   invitations are open (no partner yet) the minute, because their expiry counts down.
 
@@ -19,7 +20,8 @@ as ``PAGE_TTL``.
 Parts of a page that change more often than the rest (this week's check-ins) are
 fragments: stored apart, with a stamp of their own (the couple's check-in version
 instead of the curriculum and notification versions), and rendered alone when only
-they changed.
+they changed. A fragment is made from the request and ``scoping.Seats`` alone
+(ids, names, safety mode), so rendering it again needs no couple object.
 
 What differs per request never enters the cache: the page is rendered with
 placeholders instead of the CSRF token and the CSP nonce, and the real values are
@@ -48,15 +50,14 @@ from django.template.loader import render_to_string
 
 from accounts import couple_cache
 from accounts.middleware import ROLE_KEY
-from accounts.models import Couple
 from accounts.scoping import Seats
 from exercises.daily.scheduling import local_today
 from exercises.models.daily import NOTIFICATIONS_TOPIC
 
 PAGE_TTL = 600
 
-# A fragment: its template, and the function that makes its context for the request and couple.
-Fragment = tuple[str, Callable[[HttpRequest, Couple], dict]]
+# A fragment: its template, and the function that makes its context from the request and the seats alone.
+Fragment = tuple[str, Callable[[HttpRequest, Seats], dict]]
 
 
 @memoize
@@ -89,6 +90,7 @@ class Lookup:
 
     def __init__(self, request: HttpRequest, name: str, seats: Seats, fragments: dict[str, Fragment] | None = None):
         self.request = request
+        self.seats = seats
         self.fragments = fragments or {}
         self.cacheable = _cacheable(request)
         self.shell = None
@@ -114,6 +116,7 @@ class Lookup:
             local_today(user).isoformat(),
             seats.partner_id,
             seats.partner_name,
+            seats.safety_mode,
             int(time.time() // 60) if seats.partner_id is None else None,
         )
         self.stamp = (found[data], found[content], found[unread], *shown)
@@ -123,37 +126,33 @@ class Lookup:
             self.parts[part] = _matching(found.get(key), self.fragment_stamp)
 
     @property
-    def hit(self) -> bool:
-        """The whole page is stored and still right."""
-        return self.shell is not None and all(html is not None for html in self.parts.values())
-
-    @property
-    def shell_hit(self) -> bool:
+    def stored(self) -> bool:
+        """The page around the fragments is stored and still right (``response()`` renders stale fragments)."""
         return self.shell is not None
 
-    def response(self, couple: Couple | None = None) -> HttpResponse:
-        """The stored page; fragments that are stale are rendered (for ``couple``) and stored first."""
+    def response(self) -> HttpResponse:
+        """The stored page; fragments that are stale are rendered and stored first."""
         for part, html in self.parts.items():
             if html is None:
-                self.parts[part] = self._render_fragment(part, couple)
+                self.parts[part] = self._render_fragment(part)
         page = self.shell
         for part, html in self.parts.items():
             page = page.replace(placeholder(part), html)
         return self._respond(page)
 
-    def render(self, template: str, context: dict, couple: Couple) -> HttpResponse:
+    def render(self, template: str, context: dict) -> HttpResponse:
         """Render the whole page, storing it and its fragments when the request allows."""
         for part in self.fragments:
-            self.parts[part] = self._render_fragment(part, couple)
+            self.parts[part] = self._render_fragment(part)
         context = {**context, **_per_request(), **{part: placeholder(part) for part in self.fragments}}
         self.shell = render_to_string(template, context, self.request)
         if self.cacheable:
             cache.set(self.key, (self.stamp, self.shell), timeout=PAGE_TTL)
         return self.response()
 
-    def _render_fragment(self, part: str, couple: Couple) -> str:
+    def _render_fragment(self, part: str) -> str:
         template, make_context = self.fragments[part]
-        context = {**make_context(self.request, couple), **_per_request()}
+        context = {**make_context(self.request, self.seats), **_per_request()}
         html = render_to_string(template, context, self.request)
         if self.cacheable:
             cache.set(self.fragment_keys[part], (self.fragment_stamp, html), timeout=PAGE_TTL)

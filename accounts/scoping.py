@@ -18,7 +18,8 @@ from django.shortcuts import get_object_or_404, redirect
 
 from trustrepair import prepared
 
-from .models import Consent, Couple, Membership, TherapistLink, TherapistProfile, User
+from .models import Consent, Couple, Membership, TherapistLink, TherapistProfile
+from .models.user import short_name
 from .therapists.access import Scopes, describe, link_scopes, log_access, log_access_many
 
 
@@ -53,6 +54,7 @@ class Seats:
     couple_id: int
     partner_id: int | None
     partner_name: str | None
+    safety_mode: bool  # the couple's safety mode (partners see less of each other)
 
 
 @cache
@@ -61,7 +63,7 @@ def _seats_sql() -> str:
     mine = Membership.objects.filter(user_id=0, left_at__isnull=True).values("couple_id")[:1]
     query = (
         Membership.objects.filter(couple_id=Subquery(mine), couple__ended_at__isnull=True, left_at__isnull=True)
-        .values_list("couple_id", "user_id", "user__display_name", "user__email")
+        .values_list("couple_id", "user_id", "user__display_name", "user__email", "couple__safety_mode")
         .query
     )
     sql, params = query.sql_with_params()
@@ -77,12 +79,11 @@ def seats_for(user) -> Seats | None:
     rows = prepared.fetch_all("trustrepair_seats", _seats_sql(), [user.pk])
     if not rows:
         return None
-    for _, pk, name, email in rows:
+    couple_id, safety_mode = rows[0][0], rows[0][4]
+    for _, pk, name, email, _ in rows:
         if pk != user.pk:
-            return Seats(
-                couple_id=rows[0][0], partner_id=pk, partner_name=User(display_name=name, email=email).get_short_name()
-            )
-    return Seats(couple_id=rows[0][0], partner_id=None, partner_name=None)
+            return Seats(couple_id, pk, short_name(name, email), safety_mode)
+    return Seats(couple_id, None, None, safety_mode)
 
 
 def require_couple(request: HttpRequest) -> Couple:

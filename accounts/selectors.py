@@ -3,10 +3,11 @@
 What the dashboard derives from the couple's records is cached per person under
 the couple's data version (``accounts.couple_cache``): any write to the couple's
 data makes it unreachable, so a partner's action shows on the very next request.
-This week's check-ins are cached the same way, with the person's local date in
-the key. What depends on the clock otherwise (pending invitations) or on other
+What depends on the clock otherwise (pending invitations) or on other
 people's accounts (therapists' recommendations with their names, the partner's
-name) is read fresh on every request.
+name) is read fresh on every render. This week's check-ins are a card of their
+own (``exercises.daily.selectors.week_of_checkins``), which the page cache
+stores and renders apart (``accounts.page_cache``).
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ from django.template.defaultfilters import pluralize
 from accounts import couple_cache
 from accounts.models import Couple, CoupleEvent, OnboardingResponse, SafetyCheck, User
 from accounts.therapists.selectors import recommendations_for
-from exercises.daily.scheduling import local_today
-from exercises.daily.selectors import checkins_for_dashboard
 from exercises.models import Recommendation
 from exercises.progress import progress_for
 from exercises.roles import roles_by_user
@@ -156,26 +155,3 @@ def dashboard_for(*, couple: Couple, user: User) -> dict:
         "both_onboarded": i_onboarded and partner_onboarded,
         "recommendations": recommendations_for(couple, progress=progress) if facts["has_recommendations"] else [],
     }
-
-
-def checkins_card_for(*, couple: Couple, user: User) -> dict:
-    """This week's check-ins for the dashboard card (a fragment of the cached page)."""
-    return _checkins(couple, user, couple.partner_of(user), couple_cache.versions(couple.pk)[0])
-
-
-def _checkins(couple: Couple, user: User, partner: User | None, version: int) -> dict:
-    """This week's check-ins (``checkins_for_dashboard``), cached per person and per local day.
-
-    A new or changed check-in bumps the couple's check-in version, any other write to the
-    couple (safety mode hides the partner's column) its data version: the key carries both,
-    and the person's local date, so the week moves on at their midnight.
-    """
-    today = local_today(user).isoformat()
-    checkins_version = couple_cache.topic_version(couple.pk, "checkins")
-    key = couple_cache.couple_key(f"checkins:{today}:{checkins_version}", couple.pk, version, user.pk)
-    week = cache.get(key)
-    if week is None:
-        week = checkins_for_dashboard(couple, user)
-        cache.set(key, week, timeout=couple_cache.DATA_TTL)
-    week["partner"] = partner  # the person as read on this request (their name may have changed)
-    return week

@@ -30,6 +30,11 @@ class UserManager(BaseUserManager):
         return self.get(email__iexact=email)
 
 
+def short_name(display_name: str, email: str) -> str:
+    """What the product calls a person: their chosen name, else the part of their address before the @."""
+    return display_name or email.split("@")[0]
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person. The email address is the login; there is no username."""
 
@@ -60,7 +65,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.display_name or self.email
 
     def get_short_name(self) -> str:
-        return self.display_name or self.email.split("@")[0]
+        return short_name(self.display_name, self.email)
 
     def get_full_name(self) -> str:
         return self.display_name

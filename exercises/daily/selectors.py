@@ -40,24 +40,36 @@ def partner_view(checkin: CheckIn) -> dict:
 
 
 def checkins_for_dashboard(couple: Couple, user) -> dict:
+    """The last week of check-ins: all of mine, and what my partner chose to share with me (``week_of_checkins``)."""
+    partner = couple.partner_of(user)
+    return week_of_checkins(
+        user,
+        couple_id=couple.pk,
+        partner_id=partner.pk if partner else None,
+        partner_name=partner.get_short_name() if partner else None,
+        show_partner=partner is not None and couple.watch_features_enabled,
+    )
+
+
+def week_of_checkins(user, *, couple_id: int, partner_id: int | None, partner_name: str | None, show_partner: bool):
     """The last week of check-ins: all of mine, and what my partner chose to share with me.
 
-    Returns ``{"days": [{"date", "mine", "partner"}, …] (newest first), "partner",
-    "show_partner", "today"}``; ``mine`` is a ``CheckIn`` or None, ``partner``
-    is ``partner_view(...)`` or None. While the couple's safety mode is on,
-    nothing of either partner's check-ins is shown to the other (``show_partner``
-    is False), whatever was chosen when they were written. Two queries.
+    Returns ``{"days": [{"date", "mine", "partner"}, …] (newest first), "partner_name",
+    "show_partner", "today", "done_today", "any"}``; ``mine`` is a ``CheckIn`` or None,
+    ``partner`` is ``partner_view(...)`` or None. ``show_partner`` is False while the
+    couple's safety mode is on: then nothing of either partner's check-ins is shown to
+    the other, whatever was chosen when they were written. Takes ids (what
+    ``accounts.scoping.seats_for`` gives), so the cached dashboard's card needs no
+    couple object. Two queries.
     """
     today = local_today(user)
     since = today - dt.timedelta(days=DASHBOARD_DAYS - 1)
-    partner = couple.partner_of(user)
     mine = {c.local_date: c for c in CheckIn.objects.filter(user=user, local_date__gte=since, local_date__lte=today)}
-    show_partner = partner is not None and couple.watch_features_enabled
     theirs = {}
     if show_partner:
         # The partner's own local dates; in another zone "today" may differ by one, hence the day of margin.
         shared = CheckIn.objects.filter(
-            user=partner, couple=couple, local_date__gte=since, local_date__lte=today + dt.timedelta(days=1)
+            user_id=partner_id, couple_id=couple_id, local_date__gte=since, local_date__lte=today + dt.timedelta(days=1)
         ).exclude(share=Share.NOTHING)
         theirs = {c.local_date: partner_view(c) for c in shared}
     days = []
@@ -70,7 +82,7 @@ def checkins_for_dashboard(couple: Couple, user) -> dict:
         )
     return {
         "days": days,
-        "partner": partner,
+        "partner_name": partner_name,
         "show_partner": show_partner,
         "today": today,
         "done_today": today in mine,

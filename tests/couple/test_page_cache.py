@@ -167,13 +167,14 @@ def test_seats_for_gives_the_same_answer_as_couple_for(couple, other_couple, par
     for person in (partner_a, partner_b):
         seats, full = seats_for(person), couple_for(person)
         assert seats.couple_id == full.pk
-        assert (seats.partner_id, seats.partner_name) == (
+        assert (seats.partner_id, seats.partner_name, seats.safety_mode) == (
             full.partner_of(person).pk,
             full.partner_of(person).get_short_name(),
+            full.safety_mode,
         )
     assert seats_for(unpaired) is None and couple_for(unpaired) is None
     alone = pairing.couple_create(user=unpaired)
-    assert seats_for(unpaired) == Seats(couple_id=alone.pk, partner_id=None, partner_name=None)
+    assert seats_for(unpaired) == Seats(couple_id=alone.pk, partner_id=None, partner_name=None, safety_mode=False)
     leaving.couple_leave(couple=couple, user=partner_b)
     assert seats_for(partner_a) is None and couple_for(partner_a) is None
     assert seats_for(partner_b) is None and couple_for(partner_b) is None
