@@ -73,7 +73,8 @@ def _per_request() -> dict:
 
 
 def _cacheable(request: HttpRequest) -> bool:
-    if request.method != "GET" or getattr(request, "htmx", False):
+    # The header django-htmx reads for ``request.htmx``, without building the request's header map.
+    if request.method != "GET" or request.META.get("HTTP_HX_REQUEST") == "true":
         return False
     # len() looks at the stored and queued messages without marking them as shown.
     return len(messages.get_messages(request)) == 0

@@ -198,3 +198,14 @@ def test_a_check_in_renders_only_the_check_in_card_again(couple, partner_a, part
     rendered = get_dashboard(client)
     strip = re.compile(r'nonce="[^"]+"|"X-CSRFToken": "[^"]+"')
     assert strip.sub("", spliced.content.decode()) == strip.sub("", rendered.content.decode())
+
+
+def test_an_htmx_request_is_rendered_and_never_stored(couple, partner_a):
+    client = signed_in(partner_a)
+    assert client.get(reverse("couple:dashboard"), headers={"HX-Request": "true"}).status_code == 200
+    with CaptureQueriesContext(connection) as after_htmx:
+        get_dashboard(client)
+    with CaptureQueriesContext(connection) as stored:
+        get_dashboard(client)
+    # The htmx request left no page behind: the next one rendered it, and only then was it stored.
+    assert len(stored) < len(after_htmx)
