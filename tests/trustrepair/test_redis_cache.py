@@ -28,3 +28,12 @@ def test_it_behaves_as_djangos_redis_cache():
     assert cache.get("tr-test:x") is None
     with pytest.raises(ValueError):
         cache.incr("tr-test:n")
+
+
+def test_any_key_is_stored_without_memcached_warnings(recwarn):
+    # Redis keys are binary-safe: spaces, control characters and 300 characters are all fine.
+    keys = ["tr-test:with space", "tr-test:\tcontrol", "tr-test:" + "k" * 300]
+    cache.set_many(dict.fromkeys(keys, "v"), timeout=30)
+    assert cache.get_many(keys) == dict.fromkeys(keys, "v")
+    cache.delete_many(keys)
+    assert not [w for w in recwarn if "memcached" in str(w.message)]
