@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import time
 from collections.abc import Callable
 from functools import cache as memoize
@@ -55,6 +56,9 @@ from exercises.daily.scheduling import local_today
 from exercises.models.daily import NOTIFICATIONS_TOPIC
 
 PAGE_TTL = 600
+
+# A line break and the indentation after it (the templates' own layout, a quarter of the page).
+_INDENTATION = re.compile(r"\n\s+")
 
 # A fragment: its template, and the function that makes its context from the request and the seats alone.
 Fragment = tuple[str, Callable[[HttpRequest, Seats], dict]]
@@ -146,7 +150,7 @@ class Lookup:
         for part in self.fragments:
             self.parts[part] = self._render_fragment(part)
         context = {**context, **_per_request(), **{part: placeholder(part) for part in self.fragments}}
-        self.shell = render_to_string(template, context, self.request)
+        self.shell = _compact(render_to_string(template, context, self.request))
         if self.cacheable:
             cache.set(self.key, (self.stamp, self.shell), timeout=PAGE_TTL)
         return self.response()
@@ -154,7 +158,7 @@ class Lookup:
     def _render_fragment(self, part: str) -> str:
         template, make_context = self.fragments[part]
         context = {**make_context(self.request, self.seats), **_per_request()}
-        html = render_to_string(template, context, self.request)
+        html = _compact(render_to_string(template, context, self.request))
         if self.cacheable:
             cache.set(self.fragment_keys[part], (self.fragment_stamp, html), timeout=PAGE_TTL)
         return html
@@ -165,6 +169,18 @@ class Lookup:
             placeholder("nonce"), str(get_nonce(request))
         )
         return HttpResponse(page)
+
+
+def _compact(html: str) -> str:
+    """The page without the templates' indentation: once when stored, not on every view.
+
+    A browser shows a run of whitespace as one space, so a line break stands for the
+    run; only preformatted text (``pre``, ``textarea``) keeps its spaces, and a page
+    holding any is left as it is.
+    """
+    if "<pre" in html or "<textarea" in html:
+        return html
+    return _INDENTATION.sub("\n", html)
 
 
 def _matching(stored, stamp) -> str | None:

@@ -209,3 +209,13 @@ def test_an_htmx_request_is_rendered_and_never_stored(couple, partner_a):
         get_dashboard(client)
     # The htmx request left no page behind: the next one rendered it, and only then was it stored.
     assert len(stored) < len(after_htmx)
+
+
+def test_the_page_is_stored_without_the_templates_indentation(couple, partner_a):
+    body = get_dashboard(signed_in(partner_a)).content.decode()
+    assert not re.search(r"\n[ \t]", body)
+    assert "Avery & Blake" in page_text(get_dashboard(signed_in(partner_a)))
+    # Preformatted text keeps its spaces: a page holding any is stored as rendered.
+    kept = "<p>\n    a</p>\n  <textarea>\n  two  spaces\n</textarea>"
+    assert page_cache._compact(kept) == kept
+    assert page_cache._compact("<ul>\n    <li>one</li>\n\n    <li>two</li>\n</ul>") == "<ul>\n<li>one</li>\n<li>two</li>\n</ul>"
