@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from django import template
 from django.utils.dateformat import format as date_format
 
-from exercises.daily.scheduling import local_today
+from exercises.daily.scheduling import local_now, local_today
 
 register = template.Library()
 
@@ -16,7 +15,7 @@ register = template.Library()
 @register.filter
 def day_phrase(moment: dt.datetime, user) -> str:
     """Say "today", "yesterday", "on Tuesday" within the past week, else "on 3 March" (with the year if not this one)."""
-    day = moment.astimezone(ZoneInfo(user.time_zone)).date()
+    day = local_now(user.time_zone, moment).date()  # UTC for a zone name this machine does not know
     today = local_today(user)
     days_ago = (today - day).days
     if days_ago <= 0:

@@ -218,4 +218,16 @@ def test_the_page_is_stored_without_the_templates_indentation(couple, partner_a)
     # Preformatted text keeps its spaces: a page holding any is stored as rendered.
     kept = "<p>\n    a</p>\n  <textarea>\n  two  spaces\n</textarea>"
     assert page_cache._compact(kept) == kept
-    assert page_cache._compact("<ul>\n    <li>one</li>\n\n    <li>two</li>\n</ul>") == "<ul>\n<li>one</li>\n<li>two</li>\n</ul>"
+    assert (
+        page_cache._compact("<ul>\n    <li>one</li>\n\n    <li>two</li>\n</ul>")
+        == "<ul>\n<li>one</li>\n<li>two</li>\n</ul>"
+    )
+
+
+def test_day_words_fall_back_to_utc_for_a_zone_this_machine_does_not_know(partner_a):
+    from accounts.templatetags.days import day_phrase
+
+    partner_a.time_zone = "Mars/Olympus_Mons"  # as if stored before a zone was retired
+    moment = dt.datetime(2026, 3, 2, 23, 30, tzinfo=dt.UTC)
+    with time_machine.travel(dt.datetime(2026, 3, 3, 0, 30, tzinfo=dt.UTC), tick=False):
+        assert day_phrase(moment, partner_a) == "yesterday"
