@@ -65,7 +65,8 @@ KEY_ROOT = "tr:"  # every key of this module starts so (the benchmark forgets th
 CONTENT_KEY = f"{KEY_ROOT}content:v"
 
 
-def _couple_key(couple_id: int, topic: str | None = None) -> str:
+def couple_version_key(couple_id: int, topic: str | None = None) -> str:
+    """The key of the couple's data version, or of its version of ``topic`` (see ``OWN_VERSION``)."""
     return f"{KEY_ROOT}couple:{couple_id}:{topic}:v" if topic else f"{KEY_ROOT}couple:{couple_id}:v"
 
 
@@ -78,8 +79,8 @@ def _fresh_version() -> int:
 
 def versions(couple_id: int) -> tuple[int, int]:
     """(couple data version, curriculum version), in one cache round trip; created when missing."""
-    found = read_versions([_couple_key(couple_id), CONTENT_KEY])
-    return found[_couple_key(couple_id)], found[CONTENT_KEY]
+    found = read_versions([couple_version_key(couple_id), CONTENT_KEY])
+    return found[couple_version_key(couple_id)], found[CONTENT_KEY]
 
 
 def read_versions(keys: list[str], *, also: list[str] = ()) -> dict[str, object]:
@@ -95,16 +96,6 @@ def read_versions(keys: list[str], *, also: list[str] = ()) -> dict[str, object]
                 value = cache.get(key, value)
             found[key] = value
     return found
-
-
-def couple_version_key(couple_id: int, topic: str | None = None) -> str:
-    """The key of the couple's data version, or of its version of ``topic`` (see ``OWN_VERSION``)."""
-    return _couple_key(couple_id, topic)
-
-
-def topic_version(couple_id: int, topic: str) -> int:
-    key = _couple_key(couple_id, topic)
-    return read_versions([key])[key]
 
 
 def person_version_key(topic: str, user_id: int) -> str:
@@ -161,7 +152,7 @@ def _bump_now_and_on_commit(keys: list[str]) -> None:
 
 
 def bump_couples(couple_ids: Iterable[int | None], topic: str | None = None) -> None:
-    keys = sorted({_couple_key(pk, topic) for pk in couple_ids if pk is not None})
+    keys = sorted({couple_version_key(pk, topic) for pk in couple_ids if pk is not None})
     if keys:
         _bump_now_and_on_commit(keys)
 

@@ -249,10 +249,11 @@ def test_a_check_in_bumps_only_the_check_in_version_and_shows_at_once(couple, pa
 
     assert "safety 7" not in dashboard(partner_a)  # now cached for A
     data_before = couple_cache.versions(couple.pk)[0]
-    checkins_before = couple_cache.topic_version(couple.pk, "checkins")
+    checkins = couple_cache.couple_version_key(couple.pk, "checkins")
+    checkins_before = couple_cache.read_versions([checkins])[checkins]
     daily_services.checkin_save(user=partner_b, couple=couple, mood="calm", safety=7, trust=6, need="", share="ratings")
     assert couple_cache.versions(couple.pk)[0] == data_before  # progress and the rest stay cached
-    assert couple_cache.topic_version(couple.pk, "checkins") > checkins_before
+    assert couple_cache.read_versions([checkins])[checkins] > checkins_before
     assert "safety 7" in dashboard(partner_a)
 
 
