@@ -25,7 +25,8 @@ they changed. A fragment is made from the request and ``scoping.Seats`` alone
 
 What differs per request never enters the cache: the page is rendered with
 placeholders instead of the CSRF token and the CSP nonce, and the real values are
-put in on the way out. The placeholders are derived from ``SECRET_KEY``, so
+put in on the way out (a token only where the page has a form: asking Django for
+one masks it afresh and renews the CSRF cookie). The placeholders are derived from ``SECRET_KEY``, so
 nobody can type them into a text field to have them replaced. Requests that
 carry messages (a flash after a form) or come from htmx are rendered normally and
 not stored. Checking a stored page costs one cache round trip (versions and page
@@ -165,10 +166,10 @@ class Lookup:
 
     def _respond(self, page: str) -> HttpResponse:
         request = self.request
-        page = page.replace(placeholder("csrf"), get_token(request)).replace(
-            placeholder("nonce"), str(get_nonce(request))
-        )
-        return HttpResponse(page)
+        csrf = placeholder("csrf")
+        if csrf in page:  # only a page with a form asks for a token (which also renews the CSRF cookie)
+            page = page.replace(csrf, get_token(request))
+        return HttpResponse(page.replace(placeholder("nonce"), str(get_nonce(request))))
 
 
 def _compact(html: str) -> str:

@@ -6,6 +6,7 @@ import re
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
@@ -73,6 +74,17 @@ def test_the_csrf_token_of_a_cached_page_is_accepted(partner_a):
     assert refused.status_code == 403
     made = client.post(reverse("couple:invite_code"), {"csrfmiddlewaretoken": token})
     assert made.status_code == 302
+
+
+def test_only_a_page_with_a_form_asks_for_a_csrf_token(couple, partner_a, outsider):
+    """Asking Django for a token masks it afresh and renews the CSRF cookie: a page without a form does neither."""
+    pairing.couple_create(user=outsider)  # alone: the page has the invitation forms
+    for user, has_forms in ((partner_a, False), (outsider, True)):
+        client = signed_in(user)
+        client.cookies[settings.CSRF_COOKIE_NAME] = "a" * 32  # as a browser holds it after signing in
+        for response in (get_dashboard(client), get_dashboard(client)):  # rendered, then stored
+            assert ('name="csrfmiddlewaretoken"' in response.content.decode()) is has_forms
+            assert (settings.CSRF_COOKIE_NAME in response.cookies) is has_forms
 
 
 def test_each_partner_gets_their_own_page(couple, partner_a, partner_b):
