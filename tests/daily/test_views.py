@@ -282,7 +282,7 @@ def test_check_in_needs_a_couple(client, unpaired):
     assert client.get(reverse("daily:checkin")).status_code == 404
 
 
-def test_the_dashboard_card_shows_the_week_in_two_queries(couple, partner_a, partner_b, django_assert_num_queries):
+def test_the_dashboard_card_shows_the_week_in_one_query(couple, partner_a, partner_b, django_assert_num_queries):
     today = local_today(partner_a)
     for offset in range(10):
         for person, share in ((partner_a, "nothing"), (partner_b, "everything")):
@@ -291,7 +291,7 @@ def test_the_dashboard_card_shows_the_week_in_two_queries(couple, partner_a, par
                 mood="calm", safety=offset % 11, trust=5, need=f"need {offset}", share=share,
             )  # fmt: skip
     couple = Couple.objects.prefetch_related("memberships__user").get(pk=couple.pk)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         week = selectors.checkins_for_dashboard(couple, partner_a)
     assert len(week["days"]) == 7 and week["done_today"] and week["show_partner"]
     assert all(day["mine"] and day["partner"]["need"] for day in week["days"])
