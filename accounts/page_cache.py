@@ -26,11 +26,11 @@ they changed. A fragment is made from the request and ``scoping.Seats`` alone
 What differs per request never enters the cache: the page is rendered with
 placeholders instead of the CSRF token and the CSP nonce, and the real values are
 put in on the way out (a token only where the page has a form: asking Django for
-one masks it afresh and renews the CSRF cookie). The placeholders are derived from ``SECRET_KEY``, so
-nobody can type them into a text field to have them replaced. Requests that
-carry messages (a flash after a form) or come from htmx are rendered normally and
-not stored. Checking a stored page costs one cache round trip (versions and page
-together) after the one query of ``scoping.seats_for``.
+one masks it afresh and renews the CSRF cookie). The placeholders are derived
+from ``SECRET_KEY``, so nobody can type them into a text field to have them
+replaced. Requests that carry messages (a flash after a form) or come from htmx
+are rendered normally and not stored. Checking a stored page costs one cache round
+trip (versions and page together) after the one query of ``scoping.seats_for``.
 """
 
 from __future__ import annotations
