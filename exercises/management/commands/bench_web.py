@@ -96,7 +96,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--compare-seconds", type=int, default=20, help="Seconds of dashboard-only and of reference-only load."
         )
-        parser.add_argument("--rounds", type=int, default=2, help="Alternating slices the comparison is split into.")
+        parser.add_argument(
+            "--rounds",
+            type=int,
+            default=4,
+            help="Alternating slices the comparison is split into (the machine's speed drifts within seconds: "
+            "shorter slices cancel more of that drift).",
+        )
         parser.add_argument("--warmup-seconds", type=int, default=5)
         parser.add_argument("--reseed", action="store_true", help="Drop the benchmark database and seed again.")
         parser.add_argument("--connections", type=int, default=16)
