@@ -28,7 +28,9 @@ placeholders instead of the CSRF token and the CSP nonce, and the real values ar
 put in on the way out (a token only where the page has a form: asking Django for
 one masks it afresh and renews the CSRF cookie). The placeholders are derived
 from ``SECRET_KEY``, so nobody can type them into a text field to have them
-replaced. Requests that carry messages (a flash after a form) or come from htmx
+replaced, and a stored page's key carries a tag of that secret, so a page stored
+before the secret changed is never served with placeholders nobody replaces
+(scripts refused by the CSP, forms refused for their token). Requests that carry messages (a flash after a form) or come from htmx
 are rendered normally and not stored. Checking a stored page costs one cache round
 trip (versions and page together) after the one query of ``scoping.seats_for``.
 """
@@ -104,7 +106,9 @@ class Lookup:
         if not self.cacheable:
             return
         user = request.user
-        root = f"{couple_cache.KEY_ROOT}page:{name}:l{couple_cache.LAYOUT}:c{seats.couple_id}:u{user.pk}"
+        # The placeholders come from the secret key: a page stored under another key is never found.
+        secret = placeholder("key")[2:14]
+        root = f"{couple_cache.KEY_ROOT}page:{name}:l{couple_cache.LAYOUT}:s{secret}:c{seats.couple_id}:u{user.pk}"
         self.key = root
         self.fragment_keys = {part: f"{root}:{part}" for part in self.fragments}
         data, checkins, content, unread = (

@@ -87,6 +87,23 @@ def test_only_a_page_with_a_form_asks_for_a_csrf_token(couple, partner_a, outsid
             assert (settings.CSRF_COOKIE_NAME in response.cookies) is has_forms
 
 
+def test_a_new_secret_key_never_meets_a_page_stored_under_the_old_one(couple, partner_a, settings):
+    """The placeholders come from the secret key: a page stored under the old key would keep its placeholders."""
+    client = signed_in(partner_a)
+    get_dashboard(client)  # stored, with the placeholders of the old key
+    old = page_cache.placeholder("nonce")
+    settings.SECRET_KEY = "another-secret-key-" + "x" * 40
+    page_cache.placeholder.cache_clear()
+    try:
+        client.force_login(partner_a)  # the old session's hash no longer matches the new key
+        response = get_dashboard(client)
+        assert old not in response.content.decode()
+        (nonce,) = nonces(response)
+        assert f"'nonce-{nonce}'" in response.headers["Content-Security-Policy"]
+    finally:
+        page_cache.placeholder.cache_clear()
+
+
 def test_each_partner_gets_their_own_page(couple, partner_a, partner_b):
     for _ in range(2):
         assert "Avery & Blake" in page_text(get_dashboard(signed_in(partner_a)))
