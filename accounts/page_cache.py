@@ -30,9 +30,10 @@ one masks it afresh and renews the CSRF cookie). The placeholders are derived
 from ``SECRET_KEY``, so nobody can type them into a text field to have them
 replaced, and a stored page's key carries a tag of that secret, so a page stored
 before the secret changed is never served with placeholders nobody replaces
-(scripts refused by the CSP, forms refused for their token). Requests that carry messages (a flash after a form) or come from htmx
-are rendered normally and not stored. Checking a stored page costs one cache round
-trip (versions and page together) after the one query of ``scoping.seats_for``.
+(scripts refused by the CSP, forms refused for their token). Requests that carry
+messages (a flash after a form) or come from htmx are rendered normally and not
+stored. Checking a stored page costs one cache round trip (versions and page
+together) after the one query of ``scoping.seats_for``.
 """
 
 from __future__ import annotations
