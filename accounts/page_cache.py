@@ -21,7 +21,8 @@ Parts of a page that change more often than the rest (this week's check-ins) are
 fragments: stored apart, with a stamp of their own (the couple's check-in version
 instead of the curriculum and notification versions), and rendered alone when only
 they changed. A fragment is made from the request and ``scoping.Seats`` alone
-(ids, names, safety mode), so rendering it again needs no couple object.
+(ids, names, safety mode), so rendering it again needs no couple object; its
+template sees only that context (no context processors).
 
 What differs per request never enters the cache: the page is rendered with
 placeholders instead of the CSRF token and the CSP nonce, and the real values are
@@ -164,7 +165,9 @@ class Lookup:
     def _render_fragment(self, part: str) -> str:
         template, make_context = self.fragments[part]
         context = {**make_context(self.request, self.seats), **_per_request()}
-        html = _compact(render_to_string(template, context, self.request))
+        # Without the request, so without the context processors: a stored fragment shows only what its
+        # context function gives (nothing of this request's user or messages slips in), and it renders faster.
+        html = _compact(render_to_string(template, context))
         if self.cacheable:
             cache.set(self.fragment_keys[part], (self.fragment_stamp, html), timeout=PAGE_TTL)
         return html

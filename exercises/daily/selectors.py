@@ -7,6 +7,7 @@ from functools import cache
 
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
+from django.utils import dateformat
 
 from accounts.models import Couple
 from exercises.models import CheckIn, CoupleQuietWindow, Notification, PromptPreference
@@ -57,7 +58,7 @@ def checkins_for_dashboard(couple: Couple, user) -> dict:
 def week_of_checkins(user, *, couple_id: int, partner_id: int | None, partner_name: str | None, show_partner: bool):
     """The last week of check-ins: all of mine, and what my partner chose to share with me.
 
-    Returns ``{"days": [{"date", "mine", "partner"}, …] (newest first), "partner_name",
+    Returns ``{"days": [{"date", "iso", "label", "mine", "partner"}, …] (newest first), "partner_name",
     "show_partner", "today", "done_today", "any"}``; ``mine`` is a ``CheckIn`` or None,
     ``partner`` is ``partner_view(...)`` or None. ``show_partner`` is False while the
     couple's safety mode is on: then nothing of either partner's check-ins is shown to
@@ -76,14 +77,9 @@ def week_of_checkins(user, *, couple_id: int, partner_id: int | None, partner_na
             mine[checkin.local_date] = checkin
         else:
             theirs[checkin.local_date] = partner_view(checkin)
-    days = []
-    for offset in range(DASHBOARD_DAYS):
-        day = today - dt.timedelta(days=offset)
-        days.append({"date": day, "mine": mine.get(day), "partner": theirs.get(day)})
+    days = [_day(today - dt.timedelta(days=offset), today, mine, theirs) for offset in range(DASHBOARD_DAYS)]
     if today + dt.timedelta(days=1) in theirs:
-        days.insert(
-            0, {"date": today + dt.timedelta(days=1), "mine": None, "partner": theirs[today + dt.timedelta(days=1)]}
-        )
+        days.insert(0, _day(today + dt.timedelta(days=1), today, mine, theirs))
     return {
         "days": days,
         "partner_name": partner_name,
@@ -92,6 +88,12 @@ def week_of_checkins(user, *, couple_id: int, partner_id: int | None, partner_na
         "done_today": today in mine,
         "any": bool(mine or theirs),
     }
+
+
+def _day(day: dt.date, today: dt.date, mine: dict, theirs: dict) -> dict:
+    # The label formatted here, once: the template's date filter looks its format up on every use.
+    label = "Today" if day == today else dateformat.format(day, "D j M")
+    return {"date": day, "iso": day.isoformat(), "label": label, "mine": mine.get(day), "partner": theirs.get(day)}
 
 
 @cache
