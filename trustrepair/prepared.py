@@ -78,7 +78,7 @@ class Statement:
         """The rows as model instances, the query's stand-ins replaced by ``values`` (by name)."""
         params = [values[slot.name] if isinstance(slot, _Value) else slot for slot in self.slots]
         if not _preparing():  # the ORM's raw() applies what a backend needs to convert (dates on SQLite)
-            return list(self.model.objects.raw(self.sql, params))
+            return list(self.model._default_manager.raw(self.sql, params))
         fields = [field.attname for field in self.model._meta.concrete_fields]
         return [self.model.from_db(connection.alias, fields, row) for row in fetch_all(self.name, self.sql, params)]
 

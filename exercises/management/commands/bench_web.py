@@ -13,12 +13,13 @@
    127.0.0.1 port, with signed-in sessions made for a sample of people.
 4. Requests every signed-in partner's dashboard once (the cache starts cold;
    see ``prime_dashboards``), then drives the app with wrk (a second process,
-   loopback only, bounded in time): a warm-up, the mix (dashboard, exercise pages, check-in posts, therapist
-   caseloads) for ``--seconds``, then the dashboard alone, the 5-query
-   reference view alone with the same partners' sessions, and the reference
-   view without a session (``--compare-seconds`` each, same connections and
-   threads), in alternating slices (``--rounds``) so that a change in the
-   machine's background load cannot favour one side of the ratio.
+   loopback only, bounded in time): a warm-up, the mix (dashboard, exercise
+   pages, check-in posts, therapist caseloads) for ``--seconds``, then the
+   dashboard alone, the 5-query reference view alone with the same partners'
+   sessions, and the reference view without a session (``--compare-seconds``
+   each, same connections and threads), in alternating slices (``--rounds``) so
+   that a change in the machine's background load cannot favour one side of the
+   ratio.
 
 The last line printed is the summary:
 ``web: R req/s overall, dashboard p50 X ms, p95 Y ms, errors E, dashboard/reference throughput ratio Z``.
