@@ -291,12 +291,27 @@ def test_the_dashboard_card_shows_the_week_in_one_query(couple, partner_a, partn
                 mood="calm", safety=offset % 11, trust=5, need=f"need {offset}", share=share,
             )  # fmt: skip
     couple = Couple.objects.prefetch_related("memberships__user").get(pk=couple.pk)
+    # The first read on a database connection also prepares the statement (trustrepair/prepared.py).
+    selectors.checkins_for_dashboard(couple, partner_a)
     with django_assert_num_queries(1):
         week = selectors.checkins_for_dashboard(couple, partner_a)
     assert len(week["days"]) == 7 and week["done_today"] and week["show_partner"]
     assert all(day["mine"] and day["partner"]["need"] for day in week["days"])
     card = render_to_string("daily/includes/dashboard_checkins.html", {"checkins": week})
     assert "This week's check-ins" in card and "need 6" in card and "need 7" not in card
+
+
+def test_the_week_names_its_days_today_then_weekday_day_and_month(couple, partner_a):
+    today = local_today(partner_a)
+    week = selectors.checkins_for_dashboard(couple, partner_a)
+    card = render_to_string("daily/includes/dashboard_checkins.html", {"checkins": week})
+    CheckIn.objects.create(user=partner_a, couple=couple, local_date=today, mood="calm", safety=5, trust=5)
+    table = render_to_string("daily/includes/week.html", {"week": selectors.checkins_for_dashboard(couple, partner_a)})
+    assert "No check-ins this week yet" in card
+    assert f'<time datetime="{today.isoformat()}">Today</time>' in table
+    for offset in range(1, 7):
+        day = today - dt.timedelta(days=offset)
+        assert f'<time datetime="{day.isoformat()}">{day.strftime("%a")} {day.day} {day.strftime("%b")}</time>' in table
 
 
 # --- Notifications ----------------------------------------------------------------------------
