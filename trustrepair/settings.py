@@ -104,6 +104,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [SITE_URL])
 INSTALLED_APPS = [
     "accounts",
     "exercises",
+    "trustrepair.bench",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -377,5 +378,5 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 
-# Benchmark-only endpoints (trustrepair/bench_views.py), turned on by `make bench` for its own server only.
+# Benchmark-only endpoints (trustrepair/bench/views.py), turned on by `make bench` for its own server only.
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)

@@ -26,5 +26,5 @@ urlpatterns = [
     path("couple/", include("accounts.couple_urls")),
     path("join/<str:token>/", pairing.join_link, name="join_link"),
     path("staff/", admin.site.urls),
-    path("bench/", include("trustrepair.bench_views")),  # routes nothing unless settings.BENCH_ENDPOINTS
+    path("bench/", include("trustrepair.bench.views")),  # routes nothing unless settings.BENCH_ENDPOINTS
 ]

@@ -86,7 +86,7 @@ def smtp_mailers(port: int) -> dict:
 @pytest.fixture
 def sink():
     """An SMTP sink in this process: ``(stats, port, refusals)``; add ``Refusal`` rows to script failures."""
-    from exercises.daily.bench.sink import CountingHandler, SinkStats, free_port, start_controller
+    from trustrepair.bench.prompts.sink import CountingHandler, SinkStats, free_port, start_controller
 
     stats, refusals = SinkStats(), []
     handler = CountingHandler(stats)

@@ -6,9 +6,9 @@ import pytest
 
 from accounts.models import Couple, User
 from exercises.daily import delivery
-from exercises.daily.bench import seed
-from exercises.daily.bench.sink import SinkProcess, message_id_of
 from exercises.models import Delivery, Notification
+from trustrepair.bench.prompts import seed
+from trustrepair.bench.prompts.sink import SinkProcess, message_id_of
 
 
 @pytest.mark.django_db

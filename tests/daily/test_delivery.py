@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from accounts.services import leaving
 from exercises.daily import delivery
-from exercises.daily.bench.sink import Refusal, free_port
 from exercises.daily.copy import DEFAULT_COPY, DEFAULT_STARTERS, starter_for
 from exercises.daily.mime import PromptEmail
 from exercises.daily.scheduling import local_now, local_today
@@ -20,6 +19,7 @@ from exercises.daily.tokens import user_id_from_unsubscribe_token
 from exercises.models import AppreciationStarter, CoupleQuietWindow, Delivery, Notification, PromptCopy, PromptKind
 from tests.couple.conftest import pair
 from tests.daily.conftest import due_now, smtp_mailers
+from trustrepair.bench.prompts.sink import Refusal, free_port
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("prompts_off")]
 Status = Delivery.Status

@@ -13,11 +13,11 @@ from django.core import mail
 
 from exercises import tasks
 from exercises.daily import delivery
-from exercises.daily.bench.sink import Refusal
 from exercises.models import Delivery, Notification
 from tests.couple.conftest import pair
 from tests.daily.conftest import at_once_in_two_connections, due_now
 from tests.factories import UserFactory
+from trustrepair.bench.prompts.sink import Refusal
 
 Status = Delivery.Status
 pytestmark = [

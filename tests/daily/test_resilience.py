@@ -14,12 +14,12 @@ from celery import Celery
 from django.db import connection
 from django.db.models import Count
 
-from exercises.daily.bench.procs import Worker, redis_cli, redis_restart, redis_start
-from exercises.daily.bench.sink import CountingHandler, SinkStats, free_port, start_controller
 from exercises.models import Delivery
 from tests.couple.conftest import pair
 from tests.daily.conftest import due_now
 from tests.factories import UserFactory
+from trustrepair.bench.prompts.procs import Worker, redis_cli, redis_restart, redis_start
+from trustrepair.bench.prompts.sink import CountingHandler, SinkStats, free_port, start_controller
 
 Status = Delivery.Status
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]

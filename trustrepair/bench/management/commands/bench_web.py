@@ -5,7 +5,7 @@
 1. Uses a dedicated PostgreSQL database (its name must contain "bench";
    created and migrated here) and seeds it once: ``--couples`` couples with
    ``--days`` days of activity and therapists with caseloads
-   (``exercises/bench/seed.py``). A later run with the same size skips the
+   (``trustrepair/bench/web/seed.py``). A later run with the same size skips the
    seeding; ``--reseed`` drops the database and starts again.
 2. Counts the SQL queries of each page in this process (``var/bench_web/queries.txt``).
 3. Serves the app with gunicorn in production mode (DEBUG off, a fresh secret
@@ -50,10 +50,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
-from exercises.bench import database, report, seed
-from exercises.bench.driver import WrkResult, run_wrk, wrk_path
-from exercises.bench.server import HOST, Server, collectstatic, free_port, production_env
-from exercises.bench.sessions import SessionFile, optional_url, write_session_file
+from trustrepair.bench import database
+from trustrepair.bench.web import report, seed
+from trustrepair.bench.web.driver import WrkResult, run_wrk, wrk_path
+from trustrepair.bench.web.server import HOST, Server, collectstatic, free_port, production_env
+from trustrepair.bench.web.sessions import SessionFile, optional_url, write_session_file
 
 # Share of each kind of request in the mix, in percent (kinds without a URL yet are left out).
 MIX = {"dashboard": 40, "exercise": 20, "exercises": 10, "checkin": 20, "caseload": 10}
@@ -214,7 +215,7 @@ class Command(BaseCommand):
     # --- 2. queries per request ---------------------------------------------------------------------
 
     def count_queries(self, paths: dict) -> dict[str, report.Measured]:
-        from exercises.bench.sessions import _exercise_paths
+        from trustrepair.bench.web.sessions import _exercise_paths
 
         people = report.sample_partners()
         exercise_path = None

@@ -64,7 +64,7 @@ from exercises.models import (
 )
 from exercises.models.choices import AnswerType
 
-from . import database
+from .. import database
 from .copy import CopyTable
 
 BENCH_DOMAIN = "web.bench.trustrepair.example"

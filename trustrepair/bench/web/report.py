@@ -140,7 +140,7 @@ def sample_partners() -> dict[str, User]:
 
 def count_queries(*, exercise_path: str | None, checkin_path: str | None, caseload_path: str | None,
                   log_dir: Path) -> dict[str, Measured]:  # fmt: skip
-    from trustrepair import bench_views
+    from trustrepair.bench import views as bench_views
 
     measured: dict[str, Measured] = {}
     with override_settings(ALLOWED_HOSTS=["testserver"]):

@@ -36,9 +36,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.models import Count, Max, Min
 
-from exercises.bench import database
-from exercises.daily.bench import seed
-from exercises.daily.bench.procs import (
+from exercises.models import Delivery
+from trustrepair.bench import database
+from trustrepair.bench.prompts import seed
+from trustrepair.bench.prompts.procs import (
     Worker,
     cpu_seconds_of,
     machine_cpu,
@@ -46,8 +47,7 @@ from exercises.daily.bench.procs import (
     tree_cpu_seconds,
     tree_rss_bytes,
 )
-from exercises.daily.bench.sink import SinkProcess
-from exercises.models import Delivery
+from trustrepair.bench.prompts.sink import SinkProcess
 
 Status = Delivery.Status
 MB = 1024 * 1024

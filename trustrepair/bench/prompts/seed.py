@@ -15,9 +15,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import Couple, Membership, User
+from exercises.daily.scheduling import local_now
 from exercises.models import Delivery, Notification, PromptPreference
-
-from ..scheduling import local_now
 
 BENCH_DOMAIN = "bench.trustrepair.example"
 

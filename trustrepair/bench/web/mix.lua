@@ -6,7 +6,7 @@
 -- ("dashboard", "reference", ...) sends only that kind of request. "reference" carries a
 -- signed-in partner's session cookie (the same middleware work as the dashboard);
 -- "reference_anonymous" sends no cookie at all.
--- The sessions file (exercises/bench/sessions.py) has tab-separated lines:
+-- The sessions file (trustrepair/bench/web/sessions.py) has tab-separated lines:
 --   config    <key> <value>          origin, csrf token, cookie names, paths ("-" = not available)
 --   weight    <kind> <percent>       dashboard, exercise, exercises, checkin, caseload, reference
 --   partner   <session key> <path of an exercise page of their couple>
