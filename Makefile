@@ -25,8 +25,10 @@ setup: $(STAMP)
 	$(PY) manage.py load_prompt_copy
 	$(PY) manage.py seed_demo
 
-# The web server, a Celery worker and beat in one terminal; Ctrl-C stops all three.
-run: setup serve
+# The web server, a Celery worker and beat in one terminal; Ctrl-C stops all three. Without
+# DATABASE_URL everything runs against an embedded PostgreSQL server (data in var/postgres/).
+run: $(STAMP)
+	@$(PY) -m trustrepair.embedded_db $(MAKE) --no-print-directory setup serve
 
 serve:
 	@trap 'kill $$(jobs -p) 2>/dev/null; wait' EXIT INT TERM; \
@@ -57,7 +59,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 
 migrations-check: $(STAMP)
-	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m trustrepair.embedded_db $(PY) manage.py makemigrations --check --dry-run
 
 clean:
 	rm -rf $(VENV) var

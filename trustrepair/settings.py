@@ -160,7 +160,17 @@ FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Database --------------------------------------------------------------
 VAR_DIR.mkdir(parents=True, exist_ok=True)
-_db_url = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
+# PostgreSQL only, the same in development, tests and production. `make run` without a
+# DATABASE_URL starts an embedded server (trustrepair/embedded_db.py) and passes its URL in.
+_db_url = env_str("DATABASE_URL")
+if not _db_url:
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not set. Use `make run` (it starts an embedded PostgreSQL under var/postgres/), "
+        "or run a command as `.venv/bin/python -m trustrepair.embedded_db .venv/bin/python manage.py ...`, "
+        "or point DATABASE_URL at a PostgreSQL server: postgres://user:password@host:5432/name."
+    )
+if urlsplit(_db_url).scheme not in {"postgres", "postgresql", "pgsql", "postgis"}:
+    raise ImproperlyConfigured(f"DATABASE_URL must be a PostgreSQL URL (postgres://...), got scheme of {_db_url!r}")
 try:
     DATABASES = {"default": dj_database_url.parse(_db_url, conn_max_age=env_int("CONN_MAX_AGE", 60))}
 except ValueError as exc:
@@ -168,9 +178,6 @@ except ValueError as exc:
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Prepared statements for the hottest reads (trustrepair/prepared.py); 0 behind a pooler in transaction mode.
 DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # SQLite keeps no server-side connections; pooling buys nothing there.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: broker and cache -------------------------------------------------

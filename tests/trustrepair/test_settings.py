@@ -33,7 +33,7 @@ def run_manage(tmp_path, *args: str, **env: str) -> subprocess.CompletedProcess:
     environment |= {
         "DJANGO_SETTINGS_MODULE": "trustrepair.settings",
         "VAR_DIR": str(tmp_path / "var"),
-        "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite3'}"),
+        "DATABASE_URL": os.environ["DATABASE_URL"],
     }
     if os.environ.get("REDIS_URL"):
         environment["REDIS_URL"] = os.environ["REDIS_URL"]
@@ -140,17 +140,41 @@ def test_bad_environment_value_fails_fast_naming_the_variable(tmp_path, key, val
     assert variable in last_line, last_line
 
 
-def test_development_run_needs_no_environment(tmp_path):
-    """A fresh checkout: no DATABASE_URL, no REDIS_URL, nothing set, and the project still checks clean."""
+def _bare_environment(tmp_path) -> dict[str, str]:
     environment = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
     environment["VAR_DIR"] = str(tmp_path / "var")
+    return environment
+
+
+def test_without_a_database_url_settings_say_how_to_get_one(tmp_path):
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=BASE_DIR,
-        env=environment,
+        env=_bare_environment(tmp_path),
         capture_output=True,
         text=True,
         timeout=60,
     )
+    assert result.returncode != 0
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert "DATABASE_URL is not set" in last_line and "make run" in last_line, last_line
+
+
+def test_development_run_needs_no_environment(tmp_path):
+    """A fresh checkout: no DATABASE_URL, no REDIS_URL, nothing set. The embedded PostgreSQL server
+    (what `make run` uses) starts, the project checks clean and migrates against it, and the server stops."""
+    command = [sys.executable, "-m", "trustrepair.embedded_db", sys.executable, "manage.py"]
+    env = _bare_environment(tmp_path)
+    result = subprocess.run(
+        [*command, "migrate", "--no-input"], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=240
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    data = tmp_path / "var" / "postgres"
+    assert (data / "PG_VERSION").is_file()
+    # The data is kept between runs: a second start finds the migrated database.
+    result = subprocess.run(
+        [*command, "showmigrations", "exercises"], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "var").is_dir()
+    assert "[X] 0001" in result.stdout, result.stdout
+    assert not (data / "postmaster.pid").exists(), "the server was left running"
