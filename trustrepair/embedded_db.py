@@ -31,9 +31,9 @@ def _data_dir() -> Path:
 
 
 def _ensure_database(server) -> None:
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}';")
-    if "(1 row)" not in exists:
-        server.psql(f"CREATE DATABASE {DATABASE};")
+    # Literal statements: the name is this module's constant, never input.
+    if "(1 row)" not in server.psql("SELECT 1 FROM pg_database WHERE datname = 'trustrepair';"):
+        server.psql("CREATE DATABASE trustrepair;")
 
 
 def run(command: list[str]) -> int:
