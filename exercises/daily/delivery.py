@@ -63,10 +63,9 @@ from email.utils import make_msgid, parseaddr
 
 from django.conf import settings
 from django.core import mail
-from django.core.cache import cache
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import connection, transaction
-from django.db.models import BooleanField, CharField, Exists, F, OuterRef, Q, Subquery, TimeField, Value
+from django.db.models import CharField, F, TimeField, Value
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.urls import reverse
 from django.utils import timezone
@@ -152,9 +151,7 @@ def claim_due(*, now: dt.datetime | None = None) -> list[int]:
     clocks = zone_clocks(active_zones(), now)
     if not clocks:
         return []
-    if connection.vendor == "postgresql":
-        return _claim_postgresql(clocks, now)
-    return _claim_portable(clocks, now)
+    return _claim_postgresql(clocks, now)
 
 
 def _claim_postgresql(clocks: Sequence[ZoneClock], now: dt.datetime) -> list[int]:
@@ -271,97 +268,6 @@ def _fix_due_at(ids: list[int], zones: list[str]) -> None:
         right = due_instant(row.zone, row.local_date, getattr(row, f"{row.kind}_at"))
         if right != row.due_at:
             Delivery.objects.filter(pk=row.pk).update(due_at=right)
-
-
-def _claim_portable(clocks: Sequence[ZoneClock], now: dt.datetime) -> list[int]:
-    """The same claim through the ORM, for the SQLite development database.
-
-    Without ``INSERT ... RETURNING`` for ignored conflicts, this tick's rows are
-    recognised by a claim marker (its own ``queued_at``), and ticks are
-    serialised by a short cache lock so no two share a marker.
-    """
-    lock = "daily-prompts-claim-lock"
-    if not cache.add(lock, "1", timeout=120):
-        return []
-    try:
-        marker = now.replace(microsecond=random.randrange(1_000_000))  # noqa: S311 -- not security, only a marker
-        in_couple = Membership.objects.filter(user=OuterRef("pk"), left_at__isnull=True, couple__ended_at__isnull=True)
-        rows = []
-        for clock in clocks:
-            for spec in KINDS:
-                people = (
-                    User.objects.filter(time_zone=clock.zone, is_active=True, prompts_paused=False)
-                    .annotate(
-                        couple_id=Subquery(in_couple.values("couple_id")[:1]),
-                        at=Coalesce(
-                            F(f"prompt_preference__{spec.time_field}"),
-                            Value(spec.default_time),
-                            output_field=TimeField(),
-                        ),
-                        enabled=Coalesce(
-                            F(f"prompt_preference__{spec.enabled_field}"),
-                            Value(spec.default_enabled),
-                            output_field=BooleanField(),
-                        ),
-                        by_email=Coalesce(
-                            F("prompt_preference__email_enabled"), Value(True), output_field=BooleanField()
-                        ),
-                        by_inapp=Coalesce(
-                            F("prompt_preference__inapp_enabled"), Value(True), output_field=BooleanField()
-                        ),
-                    )
-                    .filter(couple_id__isnull=False, enabled=True, at__gte=clock.earliest, at__lte=clock.local_time)
-                    .filter(_weekday_filter(spec, clock))
-                    .filter(
-                        Q(prompt_preference__paused_until__isnull=True)
-                        | Q(prompt_preference__paused_until__lt=clock.local_date)
-                    )
-                    .filter(Q(by_inapp=True) | Q(by_email=True, prompt_preference__email_unsubscribed_at__isnull=True))
-                    .exclude(
-                        Exists(
-                            Delivery.objects.filter(user=OuterRef("pk"), kind=spec.kind, local_date=clock.local_date)
-                        )
-                    )
-                )
-                if spec.needs_partner:
-                    partner = Membership.objects.filter(couple_id=OuterRef("couple_id"), left_at__isnull=True).exclude(
-                        user=OuterRef("pk")
-                    )
-                    people = people.filter(Exists(partner))
-                for user_id, at in people.values_list("pk", "at"):
-                    rows.append(
-                        Delivery(
-                            user_id=user_id,
-                            kind=spec.kind,
-                            local_date=clock.local_date,
-                            due_at=due_instant(clock.zone, clock.local_date, at),
-                            status=Status.QUEUED,
-                            queued_at=marker,
-                        )
-                    )
-        with transaction.atomic():
-            Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-        keys = {(row.user_id, row.kind, row.local_date) for row in rows}
-        claimed = Delivery.objects.filter(queued_at=marker, status=Status.QUEUED, attempts=0)
-        return sorted(
-            pk for pk, *key in claimed.values_list("pk", "user_id", "kind", "local_date") if tuple(key) in keys
-        )
-    finally:
-        cache.delete(lock)
-
-
-def _weekday_filter(spec: KindSpec, clock: ZoneClock) -> Q:
-    """Daily kinds: every day. Weekly kinds: only on the person's chosen weekday (the default without a row),
-    and not within ``gap_days`` of the last one."""
-    if not spec.day_field:
-        return Q()
-    chosen = Q(**{f"prompt_preference__{spec.day_field}": clock.local_date.isoweekday()})
-    if clock.local_date.isoweekday() == spec.default_day:
-        chosen |= Q(prompt_preference__isnull=True)
-    recent = Delivery.objects.filter(
-        user=OuterRef("pk"), kind=spec.kind, local_date__gt=clock.local_date - dt.timedelta(days=spec.gap_days)
-    )
-    return chosen & ~Exists(recent)
 
 
 def chunks(ids: Sequence[int], size: int) -> Iterable[list[int]]:
@@ -803,7 +709,7 @@ def _record_and_claim(
     ids = [job.delivery.pk for job, _, _ in results] + [job.delivery.pk for job in claim]
     if not ids:
         return []
-    if not failed and not retry and connection.vendor == "postgresql":
+    if not failed and not retry:
         return _record_and_claim_sql(sent, claim, now, outcome)
     rows = Delivery.objects
     with transaction.atomic():
