@@ -349,10 +349,9 @@ def import_curriculum(data: Any, *, force: bool = False, dry_run: bool = False) 
     modules = validate_curriculum(data)
     summary = ImportSummary(dry_run=dry_run)
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # Two imports at once (two deploys, two `make run`s) would race on the slugs: take turns.
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_IMPORT_LOCK_ID])
+        # Two imports at once (two deploys, two `make run`s) would race on the slugs: take turns.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_IMPORT_LOCK_ID])
         for module_data in modules:
             module = _apply_module(module_data, force=force, summary=summary)
             for exercise_data in module_data["exercises"]:
