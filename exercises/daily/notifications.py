@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 
 from django.core import mail
-from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -25,8 +24,6 @@ from .scheduling import local_today
 logger = logging.getLogger(__name__)
 
 APPRECIATION_RECEIVED = "appreciation_received"
-EMAIL_SENT_KEY = "daily:appreciation-email-sent:{pk}"
-EMAIL_SENT_TTL = 7 * 24 * 3600
 
 
 def appreciation_link(appreciation: Appreciation) -> str:
@@ -64,17 +61,23 @@ def notify_appreciation_received(appreciation: Appreciation) -> Notification:
 def appreciation_email_send(appreciation_id: int) -> bool:
     """Send the "an appreciation arrived" email unless it went already, was read already, or is no longer wanted.
 
-    Returns whether a message went out. A crash between sending and noting it
-    can repeat this one message; nothing else does.
+    Returns whether a message went out. The appreciation's ``emailed_at`` is claimed by one
+    conditional UPDATE before sending, so two workers (or a retry after a lost reply) never
+    both send; a failed send gives the claim back for the task's retry.
     """
     appreciation = Appreciation.objects.select_related("recipient", "sender").filter(pk=appreciation_id).first()
-    key = EMAIL_SENT_KEY.format(pk=appreciation_id)
-    if appreciation is None or appreciation.seen_at is not None or cache.get(key):
+    if appreciation is None or appreciation.seen_at is not None or appreciation.emailed_at is not None:
         return False
     recipient = appreciation.recipient
     if not recipient.is_active or not email_wanted(recipient):
         return False
+    unsent = Appreciation.objects.filter(pk=appreciation_id, emailed_at__isnull=True, seen_at__isnull=True)
+    if unsent.update(emailed_at=timezone.now()) != 1:
+        return False
     message = emails.appreciation_received(recipient=recipient, sender_name=appreciation.sender.get_short_name())
-    mail.mailers.default.send_messages([message])
-    cache.set(key, timezone.now().isoformat(), EMAIL_SENT_TTL)
+    try:
+        mail.mailers.default.send_messages([message])
+    except Exception:
+        Appreciation.objects.filter(pk=appreciation_id).update(emailed_at=None)
+        raise
     return True

@@ -213,6 +213,8 @@ class Appreciation(models.Model):
     visibility = models.CharField(max_length=20, choices=Visibility.choices, default=Visibility.COUPLE)
     created_at = models.DateTimeField(default=timezone.now)
     seen_at = models.DateTimeField(null=True, blank=True)
+    # When the "an appreciation arrived" email was claimed for sending: set once, so it never goes twice.
+    emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

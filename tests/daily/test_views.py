@@ -291,8 +291,6 @@ def test_the_dashboard_card_shows_the_week_in_one_query(couple, partner_a, partn
                 mood="calm", safety=offset % 11, trust=5, need=f"need {offset}", share=share,
             )  # fmt: skip
     couple = Couple.objects.prefetch_related("memberships__user").get(pk=couple.pk)
-    # The first read on a database connection also prepares the statement (trustrepair/prepared.py).
-    selectors.checkins_for_dashboard(couple, partner_a)
     with django_assert_num_queries(1):
         week = selectors.checkins_for_dashboard(couple, partner_a)
     assert len(week["days"]) == 7 and week["done_today"] and week["show_partner"]
@@ -469,6 +467,30 @@ def test_an_arrived_appreciation_is_announced_once_in_the_app_and_by_email(
     assert len(mailoutbox) == 1 and mailoutbox[0].to == [partner_b.email]
     assert MARKER not in mailoutbox[0].body  # the words stay in the app
     assert "http://127.0.0.1:8000" + reverse("exercises:appreciations") in mailoutbox[0].body
+
+
+def test_the_appreciation_email_sent_state_is_in_the_database(couple, partner_a, partner_b, mailoutbox, monkeypatch):
+    """An emptied cache cannot send it twice; a failed send gives the claim back for the retry."""
+    from django.core.cache import cache
+    from django.core.mail.backends.locmem import EmailBackend
+
+    appreciation = _appreciation(couple, partner_a, partner_b)
+
+    def refuse(self, messages):
+        raise ConnectionError("mail server away")
+
+    with monkeypatch.context() as patched, pytest.raises(ConnectionError):
+        patched.setattr(EmailBackend, "send_messages", refuse)
+        appreciation_email_send(appreciation.pk)
+    appreciation.refresh_from_db()
+    assert appreciation.emailed_at is None and mailoutbox == []  # not sent, so the retry may send it
+
+    assert appreciation_email_send(appreciation.pk) is True
+    appreciation.refresh_from_db()
+    assert appreciation.emailed_at is not None
+    cache.clear()  # an eviction or a restart of the cache server
+    assert appreciation_email_send(appreciation.pk) is False
+    assert len(mailoutbox) == 1
 
 
 def test_no_appreciation_email_for_someone_who_unsubscribed_or_already_read_it(
