@@ -7,13 +7,8 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts import couple_cache
 from accounts.models import Couple, CoupleEvent, FractureAnswer, OnboardingResponse, SafetyCheck, User
 from accounts.models.onboarding import MIRROR_ROLE, Fracture, Role
-
-
-class OnboardingError(Exception):
-    pass
 
 
 @transaction.atomic
@@ -36,7 +31,6 @@ def onboarding_submit(
     except IntegrityError:
         return OnboardingResponse.objects.get(couple=couple, user=user)
     FractureAnswer.objects.bulk_create(FractureAnswer(response=response, kind=k, role=r) for k, r in roles.items())
-    couple_cache.bump_couples([couple.pk])  # bulk_create() sends no signal
     CoupleEvent.objects.create(couple=couple, actor=user, kind=CoupleEvent.Kind.ONBOARDED)
     return response
 
@@ -99,7 +93,6 @@ def safety_check_save(*, user: User, couple: Couple | None, **answers) -> Safety
     check, _ = SafetyCheck.objects.update_or_create(user=user, defaults={**answers, "updated_at": timezone.now()})
     if couple is not None and check.signals_risk and not couple.safety_mode:
         Couple.objects.filter(pk=couple.pk).update(safety_mode=True)
-        couple_cache.bump_couples([couple.pk])
         couple.safety_mode = True
     return check
 
@@ -111,5 +104,4 @@ def apply_safety_mode_on_join(*, couple: Couple) -> None:
     )
     if risky and not couple.safety_mode:
         Couple.objects.filter(pk=couple.pk).update(safety_mode=True)
-        couple_cache.bump_couples([couple.pk])
         couple.safety_mode = True

@@ -809,13 +809,6 @@ def retry_delay(retries: int) -> float:
     return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 -- jitter, not security
 
 
-def deliveries_give_up(ids: Sequence[int], error: str) -> int:
-    """Mark still-queued rows failed (the task ran out of retries before it could try them again)."""
-    return Delivery.objects.filter(pk__in=list(ids), status=Status.QUEUED).update(
-        status=Status.FAILED, last_error=f"gave up retrying: {error}"[:ERROR_LIMIT]
-    )
-
-
 # --- Reconcile ------------------------------------------------------------------------
 
 

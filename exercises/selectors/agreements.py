@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 
 from accounts.models import Couple, User
 from exercises.models import Agreement, AgreementCheck
@@ -96,17 +96,3 @@ def agreements_waiting(couple: Couple, user: User) -> tuple[QuerySet, QuerySet]:
     proposals = Agreement.objects.filter(couple=couple, status=Status.PROPOSED).exclude(proposed_by=user)
     logs = AgreementCheck.objects.filter(agreement__couple=couple, confirmed_at__isnull=True).exclude(logged_by=user)
     return proposals, logs
-
-
-def agreements_waiting_for(couple: Couple, user: User) -> int:
-    """How many things on the agreements page wait for ``user``."""
-    proposals, logs = agreements_waiting(couple, user)
-    return proposals.count() + logs.count()
-
-
-def agreement_counts(couple: Couple) -> dict:
-    """Confirmed logs over all the couple's agreements: ``{"kept": n, "missed": m}``."""
-    counts = AgreementCheck.objects.filter(agreement__couple=couple, confirmed_at__isnull=False).aggregate(
-        kept_logs=Count("pk", filter=Q(kept=True)), missed_logs=Count("pk", filter=Q(kept=False))
-    )
-    return {"kept": counts["kept_logs"], "missed": counts["missed_logs"]}

@@ -70,8 +70,3 @@ def unanswered(couple: Couple, user: User) -> QuerySet[Question]:
         .exclude(asker=user)
         .filter(~Exists(QuestionAnswer.objects.filter(question=OuterRef("pk"))))
     )
-
-
-def unanswered_count(couple: Couple, user: User) -> int:
-    """How many questions wait for ``user``'s answer. For the dashboard."""
-    return unanswered(couple, user).count()

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.db.models import Count, Max, Q
-from django.utils import timezone
 
 from accounts.models import Couple
-from exercises.models import Ritual, RitualDone
+from exercises.models import Ritual
 
 RECENT_DAYS = 30
 
@@ -25,14 +24,3 @@ def rituals_page(*, couple: Couple, today: date) -> list[Ritual]:
         )
         .order_by("-active", "-created_at")
     )
-
-
-def rituals_done_recently(couple: Couple, days: int = 7) -> int:
-    """How many ritual moments the couple marked done in the last ``days`` days, today included.
-
-    Counted by calendar day in the server's time zone (UTC): the couple has no
-    single time zone, and a day's difference at the edge does not matter for a
-    gentle "you did this N times" on the dashboard.
-    """
-    since = timezone.localdate() - timedelta(days=days - 1)
-    return RitualDone.objects.filter(ritual__couple=couple, done_on__gte=since).count()

@@ -33,15 +33,10 @@ def index(request: HttpRequest, couple) -> HttpResponse:
     return render(request, "exercises/index.html", {"couple": couple, "progress": progress})
 
 
-def _unlocked_exercise(request: HttpRequest, couple, slug: str):
-    exercise = get_object_or_404(Exercise.objects.published().select_related("module"), slug=slug)
-    progress = progress_for(couple=couple, user=request.user)
-    return exercise, progress
-
-
 @couple_required
 def detail(request: HttpRequest, slug: str, couple) -> HttpResponse:
-    exercise, progress = _unlocked_exercise(request, couple, slug)
+    exercise = get_object_or_404(Exercise.objects.published().select_related("module"), slug=slug)
+    progress = progress_for(couple=couple, user=request.user)
     if not progress.is_unlocked(exercise):
         return render(request, "exercises/locked.html", {"exercise": exercise, "progress": progress})
     if exercise.kind in FLOW_PAGES:

@@ -13,7 +13,7 @@ from accounts.models import Couple
 from exercises.models import Exercise, Module, Question, QuestionAnswer
 from exercises.models.choices import Kind, Visibility
 from exercises.models.flows import TEXT_LIMIT
-from exercises.selectors.questions import unanswered_count
+from exercises.selectors.questions import unanswered
 from exercises.services import questions as service
 from tests.couple.conftest import onboard, pair
 from tests.factories import UserFactory
@@ -87,8 +87,8 @@ def test_hurt_partner_asks_and_the_other_partner_answers(asker, answerer, couple
     question = Question.objects.get(couple=couple)
     assert (question.asker, question.repeat_of, question.visibility) == (partner_b, None, Visibility.COUPLE)
     assert response["Location"].endswith(f"#question-{question.pk}")
-    assert unanswered_count(couple, partner_a) == 1
-    assert unanswered_count(couple, partner_b) == 0
+    assert unanswered(couple, partner_a).count() == 1
+    assert unanswered(couple, partner_b).count() == 0
 
     # Asked: the asker waits, the partner sees an answer form.
     own = card(asker.get(URL), question)
@@ -100,7 +100,7 @@ def test_hurt_partner_asks_and_the_other_partner_answers(asker, answerer, couple
     assert answerer.post(answer_url(question), {"text": "At my sister's, until midnight."}).status_code == 302
     answer = QuestionAnswer.objects.get(question=question)
     assert (answer.revision, answer.author) == (1, partner_a)
-    assert unanswered_count(couple, partner_a) == 0
+    assert unanswered(couple, partner_a).count() == 0
     seen = card(asker.get(URL), question)
     assert "Answered" in seen.text and "At my sister's, until midnight." in seen.text
 
@@ -353,7 +353,7 @@ def test_a_private_question_never_reaches_the_partner(answerer, asker, couple, p
     assert MARKER not in text_of(answerer.get(URL))
     assert answerer.post(answer_url(hidden), {"text": "peek"}).status_code == 404
     assert answerer.post(save_url(hidden), {"saved": "1"}).status_code == 404
-    assert unanswered_count(couple, partner_a) == 0
+    assert unanswered(couple, partner_a).count() == 0
     assert MARKER in text_of(asker.get(URL)), "its author still sees it"
 
 

@@ -9,7 +9,6 @@ from django.urls import reverse
 
 from exercises.models import Ritual, RitualDone
 from exercises.models.choices import Kind
-from exercises.selectors.rituals import rituals_done_recently
 from exercises.services import rituals as service
 from tests.exercises.factories import ExerciseFactory
 from tests.factories import UserFactory
@@ -175,16 +174,6 @@ def test_last_done_and_the_last_30_days_are_shown_gently_without_streaks(client,
     body = text(client.get(LIST)).lower()
     for word in ("streak", "missed", "broke", "failed"):
         assert word not in body
-
-
-def test_rituals_done_recently_counts_the_last_days(couple, partner_a):
-    first, second = plan(couple, partner_a, what="one"), plan(couple, partner_a, what="two")
-    today = service.local_today(partner_a)
-    for ritual, days_ago in ((first, 0), (first, 6), (second, 3), (second, 7), (first, 20)):
-        RitualDone.objects.create(ritual=ritual, marked_by=partner_a, done_on=today - timedelta(days=days_ago))
-    with time_machine.travel(datetime.combine(today, datetime.min.time(), tzinfo=UTC) + timedelta(hours=12)):
-        assert rituals_done_recently(couple) == 3
-        assert rituals_done_recently(couple, days=30) == 5
 
 
 # --- Pause and resume ---------------------------------------------------------------------------
