@@ -6,6 +6,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from . import couple_cache, middleware, signals  # noqa: F401 - connects the receivers (pairing, session policy)
-
-        couple_cache.connect()  # every write to a couple's data bumps its cache version
+        from . import middleware, signals  # noqa: F401 - connects the receivers (pairing, session policy)

@@ -8,7 +8,7 @@ everything else, so an outsider can never tell whether an object exists.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache, wraps
+from functools import wraps
 
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.decorators import login_required
@@ -16,10 +16,7 @@ from django.db.models import Exists, Model, OuterRef, Prefetch, QuerySet, Subque
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404, redirect
 
-from trustrepair import prepared
-
 from .models import Consent, Couple, Membership, TherapistLink, TherapistProfile
-from .models.user import short_name
 from .therapists.access import Scopes, describe, link_scopes, log_access, log_access_many
 
 
@@ -45,45 +42,6 @@ def couple_for(user) -> Couple | None:
     memberships._prefetch_done = True
     couple._prefetched_objects_cache = {"memberships": memberships}
     return couple
-
-
-@dataclass(frozen=True)
-class Seats:
-    """The person's active couple as ids and names only (what a cached page needs to know it is still right)."""
-
-    couple_id: int
-    partner_id: int | None
-    partner_name: str | None
-    safety_mode: bool  # the couple's safety mode (partners see less of each other)
-
-
-@cache
-def _seats_sql() -> str:
-    # couple_for's statement, reduced to ids and names; compiled once (0 stands for the person's id).
-    mine = Membership.objects.filter(user_id=0, left_at__isnull=True).values("couple_id")[:1]
-    query = (
-        Membership.objects.filter(couple_id=Subquery(mine), couple__ended_at__isnull=True, left_at__isnull=True)
-        .values_list("couple_id", "user_id", "user__display_name", "user__email", "couple__safety_mode")
-        .query
-    )
-    sql, params = query.sql_with_params()
-    if list(params) != [0]:
-        raise RuntimeError(f"unexpected parameters in the seats statement: {params!r}")
-    return sql
-
-
-def seats_for(user) -> Seats | None:
-    """The same answer as ``couple_for`` (the active couple, or None), as ids and names. One query, no objects."""
-    if not user.is_authenticated:
-        return None
-    rows = prepared.fetch_all("trustrepair_seats", _seats_sql(), [user.pk])
-    if not rows:
-        return None
-    couple_id, safety_mode = rows[0][0], rows[0][4]
-    for _, pk, name, email, _ in rows:
-        if pk != user.pk:
-            return Seats(couple_id, pk, short_name(name, email), safety_mode)
-    return Seats(couple_id, None, None, safety_mode)
 
 
 def require_couple(request: HttpRequest) -> Couple:

@@ -1,27 +1,22 @@
 """Where a couple stands in the curriculum: per exercise, per module, and what is unlocked.
 
-Computed for the whole curriculum in a fixed number of queries (one per kind of
-record), whatever the couple's history, so the dashboard and exercise pages
-stay fast for couples with months of answers. Those queries' results (plain
-facts, no model objects) are cached under the couple's data version, which
-every write to the couple's data bumps (``accounts.couple_cache``), and the
-published curriculum is kept in each process for the current curriculum version:
-a page shows a partner's action, or a staff edit, on the very next request.
+The one definition of "complete", "unlocked" and "waiting for your partner",
+used by the dashboard, exercise pages, the progress page, the weekly summary and
+the therapist's caseload. Computed from plain facts read in a fixed number of
+queries (one per kind of record, ``facts_for``) for one couple or a whole
+caseload, whatever their history; nothing is cached, so a partner's action or a
+staff edit shows on the very next request.
 """
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from django.core.cache import cache
-from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Q, Value
 
-from accounts import couple_cache
-from accounts.models import Couple, FractureAnswer, OnboardingResponse, User
+from accounts.models import Couple, FractureAnswer, User
 from exercises.models import (
     Agreement,
     AgreementCheck,
@@ -39,7 +34,7 @@ from exercises.models import (
     StatementResponse,
 )
 from exercises.models.choices import PAIRED_KINDS, Audience, Kind
-from exercises.roles import fits, roles_by_user, roles_from_rows
+from exercises.roles import fits, roles_from_rows
 from exercises.stages import STAGES
 
 
@@ -75,14 +70,19 @@ class ModuleProgress:
     done: bool
 
     @property
-    def completed_count(self) -> int:
+    def completed(self) -> int:
         return sum(e.status == Status.COMPLETE for e in self.exercises)
+
+    @property
+    def total(self) -> int:
+        return len(self.exercises)
 
 
 @dataclass
 class CoupleProgress:
     modules: list[ModuleProgress]
     roles: dict[int, set[str]] = field(default_factory=dict)  # from onboarding, for callers that need them too
+    curriculum: tuple[list[Module], list[Exercise]] = ((), ())  # the published modules and exercises it was read with
     by_exercise: dict[int, ExerciseProgress] = field(default_factory=dict)
 
     def __post_init__(self):
@@ -135,239 +135,175 @@ def _paired_status(exercise, me, partner, roles, run, responses) -> Status:
     run_id, revealed = run
     if revealed:
         return Status.COMPLETE
-    mine = responses.get((run_id, me.pk))
-    if not fits(exercise.audience, roles.get(me.pk)):
+    mine = responses.get((run_id, me))
+    if not fits(exercise.audience, roles.get(me)):
         return Status.WAITING  # my partner's exercise
     if mine:
         return Status.WAITING
-    started = mine is not None or (partner is not None and (run_id, partner.pk) in responses)
+    started = mine is not None or (partner is not None and (run_id, partner) in responses)
     return Status.IN_PROGRESS if started else Status.NOT_STARTED
 
 
-# --- the published curriculum, kept in this process for the curriculum version it was read at ---
-
-_curriculum: tuple[int, list[Module], list[Exercise]] | None = None
-
-
-def published_curriculum(version: int | None = None) -> tuple[list[Module], list[Exercise]]:
-    """Published modules and exercises (each with its module), in order; read again when staff change content.
-
-    The objects are shared by every request of this process: read them, never change them.
-    """
-    global _curriculum
-    if version is None:
-        version = couple_cache.content_version()
-    if _curriculum is None or _curriculum[0] != version:
-        modules = list(Module.objects.published())
-        exercises = list(Exercise.objects.published().select_related("module").order_by("module__order", "order", "pk"))
-        _curriculum = (version, modules, exercises)
-    return _curriculum[1], _curriculum[2]
+def published_curriculum() -> tuple[list[Module], list[Exercise]]:
+    """Published modules and exercises (each with its module), in order. Two queries."""
+    modules = list(Module.objects.published())
+    exercises = list(Exercise.objects.published().select_related("module").order_by("module__order", "order", "pk"))
+    return modules, exercises
 
 
-# --- the couple's facts: what progress is computed from, cached under the couple's data version ---
+# --- the couples' facts: what progress is computed from ------------------------------------------
 
 
-def _couple_facts(couple: Couple) -> dict:
-    """Plain data about the couple's records (no model objects), the same for both partners.
+@dataclass
+class Facts:
+    """Plain data about one couple's records, the same for both partners."""
 
-    On PostgreSQL in one statement (``_couple_facts_sql``); elsewhere through the ORM, one query per kind
-    of record (``_couple_facts_orm``, the readable definition: tests check that both agree).
-    """
-    if connection.vendor == "postgresql":
-        return _couple_facts_sql(couple)
-    return _couple_facts_orm(couple)
-
-
-@functools.cache
-def _facts_sql() -> str:
-    """One statement for all of ``_couple_facts_orm``; table names come from the models, the couple id is a parameter."""
-    t = {model.__name__: model._meta.db_table for model in (Run, Response, StatementResponse, Question)}
-    t |= {model.__name__: model._meta.db_table for model in (AgreementCheck, RitualDone, Appreciation, ModuleUnlock)}
-    t |= {
-        "FractureAnswer": FractureAnswer._meta.db_table,
-        "OnboardingResponse": OnboardingResponse._meta.db_table,
-        "Statement": Statement._meta.db_table,
-        "QuestionAnswer": QuestionAnswer._meta.db_table,
-        "Agreement": Agreement._meta.db_table,
-        "Ritual": Ritual._meta.db_table,
-    }
-    return f"""SELECT
-  (SELECT COALESCE(json_agg(json_build_array(o.user_id, f.role)), '[]') FROM {t["FractureAnswer"]} f
-     JOIN {t["OnboardingResponse"]} o ON o.id = f.response_id WHERE o.couple_id = %(c)s),
-  (SELECT COALESCE(json_agg(module_id), '[]') FROM {t["ModuleUnlock"]} WHERE couple_id = %(c)s),
-  (SELECT COALESCE(json_agg(json_build_array(id, exercise_id, incident_id IS NOT NULL, revealed_at IS NOT NULL)), '[]')
-     FROM {t["Run"]} WHERE couple_id = %(c)s),
-  (SELECT COALESCE(json_agg(json_build_array(p.run_id, p.user_id, p.submitted_at IS NOT NULL)), '[]')
-     FROM {t["Response"]} p JOIN {t["Run"]} r ON r.id = p.run_id WHERE r.couple_id = %(c)s AND r.incident_id IS NULL),
-  EXISTS(SELECT 1 FROM {t["StatementResponse"]} sr JOIN {t["Statement"]} s ON s.id = sr.statement_id
-     WHERE s.couple_id = %(c)s AND sr.heard_enough),
-  EXISTS(SELECT 1 FROM {t["Statement"]} WHERE couple_id = %(c)s),
-  EXISTS(SELECT 1 FROM {t["Question"]} WHERE couple_id = %(c)s),
-  EXISTS(SELECT 1 FROM {t["QuestionAnswer"]} a JOIN {t["Question"]} q ON q.id = a.question_id WHERE q.couple_id = %(c)s),
-  EXISTS(SELECT 1 FROM {t["AgreementCheck"]} k JOIN {t["Agreement"]} g ON g.id = k.agreement_id
-     WHERE g.couple_id = %(c)s AND k.kept AND k.confirmed_at IS NOT NULL),
-  EXISTS(SELECT 1 FROM {t["Agreement"]} WHERE couple_id = %(c)s),
-  EXISTS(SELECT 1 FROM {t["RitualDone"]} d JOIN {t["Ritual"]} r ON r.id = d.ritual_id WHERE r.couple_id = %(c)s),
-  EXISTS(SELECT 1 FROM {t["Ritual"]} WHERE couple_id = %(c)s),
-  (SELECT COALESCE(json_agg(DISTINCT sender_id), '[]') FROM {t["Appreciation"]} WHERE couple_id = %(c)s)
-"""  # noqa: S608
+    roles: dict[int, set[str]] = field(default_factory=dict)
+    unlocked_ids: set[int] = field(default_factory=set)
+    runs: dict[int, tuple[int, bool]] = field(default_factory=dict)  # exercise id -> (run id, revealed)
+    aftermath_started: set[int] = field(default_factory=set)
+    aftermath_revealed: set[int] = field(default_factory=set)
+    responses: dict[tuple[int, int], bool] = field(default_factory=dict)  # (run id, user id) -> submitted
+    flags: set[str] = field(default_factory=set)  # names from ``_FLAGS`` that hold for the couple
+    senders: set[int] = field(default_factory=set)  # who has sent an appreciation
 
 
-def _couple_facts_sql(couple: Couple) -> dict:
-    with connection.cursor() as cursor:
-        cursor.execute(_facts_sql(), {"c": couple.pk})
-        row = cursor.fetchone()
-    (roles, unlocked, run_rows, response_rows, heard, has_statement, questions_any, questions_answered) = row[:8]
-    kept_confirmed, has_agreement, ritual_done, has_ritual, senders = row[8:]
-    runs = {}
-    aftermath_started, aftermath_revealed = set(), set()
-    for run_id, exercise_id, is_incident, revealed in run_rows:
-        if is_incident:
-            aftermath_started.add(exercise_id)
-            if revealed:
-                aftermath_revealed.add(exercise_id)
-        else:
-            runs[exercise_id] = (run_id, revealed)
-    return {
-        "roles": roles_from_rows(roles),
-        "unlocked_ids": set(unlocked),
-        "runs": runs,
-        "aftermath_started": aftermath_started,
-        "aftermath_revealed": aftermath_revealed,
-        "responses": {(run_id, user_id): submitted for run_id, user_id, submitted in response_rows},
-        "statement_heard": heard,
-        "has_statement": has_statement,
-        "questions_any": questions_any,
-        "questions_answered": questions_answered,
-        "kept_confirmed": kept_confirmed,
-        "has_agreement": has_agreement,
-        "ritual_done": ritual_done,
-        "has_ritual": has_ritual,
-        "senders": set(senders),
-    }
+# Couple-wide facts, each "some row exists": (name, model, path from the model to the couple, extra filter).
+_FLAGS = (
+    ("statement_heard", StatementResponse, "statement__couple_id", Q(heard_enough=True)),
+    ("has_statement", Statement, "couple_id", Q()),
+    ("questions_any", Question, "couple_id", Q()),
+    ("questions_answered", QuestionAnswer, "question__couple_id", Q()),
+    ("kept_confirmed", AgreementCheck, "agreement__couple_id", Q(kept=True, confirmed_at__isnull=False)),
+    ("has_agreement", Agreement, "couple_id", Q()),
+    ("ritual_done", RitualDone, "ritual__couple_id", Q()),
+    ("has_ritual", Ritual, "couple_id", Q()),
+)
 
 
-def _couple_facts_orm(couple: Couple) -> dict:
-    runs = {}
-    aftermath_started, aftermath_revealed = set(), set()
-    for run_id, exercise_id, incident_id, revealed_at in Run.objects.filter(couple=couple).values_list(
-        "id", "exercise_id", "incident_id", "revealed_at"
+def facts_for(couple_ids: list[int]) -> dict[int, Facts]:
+    """Facts for each couple, in six queries however many couples and however long their history."""
+    facts = {pk: Facts() for pk in couple_ids}
+    if not facts:
+        return facts
+    answers = defaultdict(list)
+    rows = FractureAnswer.objects.filter(response__couple_id__in=couple_ids)
+    for couple_id, user_id, role in rows.values_list("response__couple_id", "response__user_id", "role"):
+        answers[couple_id].append((user_id, role))
+    for couple_id, pairs in answers.items():
+        facts[couple_id].roles = roles_from_rows(pairs)
+    for couple_id, module_id in ModuleUnlock.objects.filter(couple_id__in=couple_ids).values_list(
+        "couple_id", "module_id"
     ):
+        facts[couple_id].unlocked_ids.add(module_id)
+    runs = Run.objects.filter(couple_id__in=couple_ids)
+    for couple_id, run_id, exercise_id, incident_id, revealed_at in runs.values_list(
+        "couple_id", "id", "exercise_id", "incident_id", "revealed_at"
+    ):
+        mine = facts[couple_id]
         if incident_id:
-            aftermath_started.add(exercise_id)
+            mine.aftermath_started.add(exercise_id)
             if revealed_at:
-                aftermath_revealed.add(exercise_id)
+                mine.aftermath_revealed.add(exercise_id)
         else:
-            runs[exercise_id] = (run_id, revealed_at is not None)
-    responses = {
-        (run_id, user_id): submitted_at is not None
-        for run_id, user_id, submitted_at in Response.objects.filter(
-            run__couple=couple, run__incident__isnull=True
-        ).values_list("run_id", "user_id", "submitted_at")
-    }
-    statement = StatementResponse.objects.filter(statement__couple=couple).aggregate(
-        any=Count("pk"), heard=Count("pk", filter=Q(heard_enough=True))
-    )
-    questions = Question.objects.filter(couple=couple).aggregate(
-        any=Count("pk", distinct=True), answered=Count("pk", filter=Q(answers__isnull=False), distinct=True)
-    )
-    return {
-        "roles": roles_by_user(couple),
-        "unlocked_ids": set(ModuleUnlock.objects.filter(couple=couple).values_list("module_id", flat=True)),
-        "runs": runs,
-        "aftermath_started": aftermath_started,
-        "aftermath_revealed": aftermath_revealed,
-        "responses": responses,
-        "statement_heard": bool(statement["heard"]),
-        "has_statement": couple.statements.exists(),
-        "questions_any": bool(questions["any"]),
-        "questions_answered": bool(questions["answered"]),
-        "kept_confirmed": AgreementCheck.objects.filter(
-            agreement__couple=couple, kept=True, confirmed_at__isnull=False
-        ).exists(),
-        "has_agreement": couple.agreements.exists(),
-        "ritual_done": RitualDone.objects.filter(ritual__couple=couple).exists(),
-        "has_ritual": couple.rituals.exists(),
-        # order_by(): the model's default ordering would otherwise make DISTINCT return every row.
-        "senders": set(
-            Appreciation.objects.filter(couple=couple).order_by().values_list("sender_id", flat=True).distinct()
-        ),
-    }
-
-
-def couple_facts(couple: Couple, version: int) -> dict:
-    key = couple_cache.couple_key("progress", couple.pk, version)
-    facts = cache.get(key)
-    if facts is None:
-        facts = _couple_facts(couple)
-        cache.set(key, facts, timeout=couple_cache.DATA_TTL)
+            mine.runs[exercise_id] = (run_id, revealed_at is not None)
+    responses = Response.objects.filter(run__couple_id__in=couple_ids, run__incident__isnull=True)
+    for couple_id, run_id, user_id, submitted_at in responses.values_list(
+        "run__couple_id", "run_id", "user_id", "submitted_at"
+    ):
+        facts[couple_id].responses[(run_id, user_id)] = submitted_at is not None
+    # One UNION for the couple-wide flags; order_by() drops each model's default ordering, which a UNION refuses.
+    parts = [
+        model.objects.filter(extra, **{f"{path}__in": couple_ids}).values_list(path, Value(name)).order_by().distinct()
+        for name, model, path, extra in _FLAGS
+    ]
+    for couple_id, name in parts[0].union(*parts[1:]):
+        facts[couple_id].flags.add(name)
+    senders = Appreciation.objects.filter(couple_id__in=couple_ids).order_by().distinct()
+    for couple_id, sender_id in senders.values_list("couple_id", "sender_id"):
+        facts[couple_id].senders.add(sender_id)
     return facts
 
 
-def progress_for(*, couple: Couple, user: User, versions: tuple[int, int] | None = None) -> CoupleProgress:
-    """Where ``couple`` stands, seen by ``user``. ``versions``: ``couple_cache.versions(couple.pk)`` if already read."""
-    data_version, content_version = versions or couple_cache.versions(couple.pk)
-    partner = couple.partner_of(user)
-    modules, exercises = published_curriculum(content_version)
-    facts = couple_facts(couple, data_version)
-    roles = facts["roles"]
-    unlocked_ids = facts["unlocked_ids"]
-    runs, responses = facts["runs"], facts["responses"]
-    aftermath_started, aftermath_revealed = facts["aftermath_started"], facts["aftermath_revealed"]
-    senders = facts["senders"]
+# --- the rules ---------------------------------------------------------------------------------
 
-    def status_of(exercise: Exercise) -> Status:
-        kind = exercise.kind
-        if kind in PAIRED_KINDS and kind != Kind.AFTERMATH:
-            return _paired_status(exercise, user, partner, roles, runs.get(exercise.pk), responses)
-        if kind == Kind.AFTERMATH:
-            if exercise.pk in aftermath_revealed:
-                return Status.COMPLETE
-            return Status.IN_PROGRESS if exercise.pk in aftermath_started else Status.NOT_STARTED
-        if kind == Kind.ACCOUNTABILITY:
-            if facts["statement_heard"]:
-                return Status.COMPLETE
-            if not facts["has_statement"]:
-                return Status.NOT_STARTED if fits(Audience.CAUSED, roles.get(user.pk)) else Status.WAITING
-            return Status.IN_PROGRESS
-        if kind == Kind.QUESTIONS_LOG:
-            if facts["questions_answered"]:
-                return Status.COMPLETE
-            return Status.IN_PROGRESS if facts["questions_any"] else Status.NOT_STARTED
-        if kind == Kind.AGREEMENTS:
-            if facts["kept_confirmed"]:
-                return Status.COMPLETE
-            return Status.IN_PROGRESS if facts["has_agreement"] else Status.NOT_STARTED
-        if kind == Kind.RITUALS:
-            if facts["ritual_done"]:
-                return Status.COMPLETE
-            return Status.IN_PROGRESS if facts["has_ritual"] else Status.NOT_STARTED
-        if kind == Kind.APPRECIATIONS:
-            everyone = {user.pk} | ({partner.pk} if partner else set())
-            if everyone <= senders:
-                return Status.COMPLETE
-            if user.pk in senders:
-                return Status.WAITING
-            return Status.IN_PROGRESS if senders else Status.NOT_STARTED
-        return Status.NOT_STARTED
 
-    partners = [user] + ([partner] if partner else [])
+def _flow_status(done: bool, started: bool) -> Status:
+    if done:
+        return Status.COMPLETE
+    return Status.IN_PROGRESS if started else Status.NOT_STARTED
+
+
+def status_of(exercise: Exercise, facts: Facts, me: int | None, partner: int | None) -> Status:
+    """Where one exercise stands for ``me`` (a user id) with ``partner``. "Complete" is the same for both."""
+    kind, flags = exercise.kind, facts.flags
+    if kind == Kind.AFTERMATH:
+        return _flow_status(exercise.pk in facts.aftermath_revealed, exercise.pk in facts.aftermath_started)
+    if kind in PAIRED_KINDS:
+        return _paired_status(exercise, me, partner, facts.roles, facts.runs.get(exercise.pk), facts.responses)
+    if kind == Kind.ACCOUNTABILITY:
+        if "statement_heard" not in flags and "has_statement" not in flags:
+            return Status.NOT_STARTED if fits(Audience.CAUSED, facts.roles.get(me)) else Status.WAITING
+        return _flow_status("statement_heard" in flags, True)
+    if kind == Kind.QUESTIONS_LOG:
+        return _flow_status("questions_answered" in flags, "questions_any" in flags)
+    if kind == Kind.AGREEMENTS:
+        return _flow_status("kept_confirmed" in flags, "has_agreement" in flags)
+    if kind == Kind.RITUALS:
+        return _flow_status("ritual_done" in flags, "has_ritual" in flags)
+    if kind == Kind.APPRECIATIONS:
+        everyone = {pk for pk in (me, partner) if pk is not None}
+        if everyone and everyone <= facts.senders:
+            return Status.COMPLETE
+        return Status.WAITING if me in facts.senders else _flow_status(False, bool(facts.senders))
+    return Status.NOT_STARTED
+
+
+def progress_from(
+    curriculum: tuple[list[Module], list[Exercise]], facts: Facts, me: int | None, partner: int | None
+) -> CoupleProgress:
+    """The couple's progress seen by ``me``: statuses, and which modules are unlocked and done."""
+    modules, exercises = curriculum
+    roles = facts.roles
+    partners = [pk for pk in (me, partner) if pk is not None]
     grouped: dict[int, list[ExerciseProgress]] = defaultdict(list)
     for exercise in exercises:
         grouped[exercise.module_id].append(
             ExerciseProgress(
                 exercise=exercise,
-                status=status_of(exercise),
-                for_me=fits(exercise.audience, roles.get(user.pk)),
-                applies=any(fits(exercise.audience, roles.get(p.pk)) for p in partners),
+                status=status_of(exercise, facts, me, partner),
+                for_me=fits(exercise.audience, roles.get(me)),
+                applies=not partners or any(fits(exercise.audience, roles.get(pk)) for pk in partners),
             )
         )
-
     result, previous_done = [], True
     for module in modules:
         items = grouped.get(module.pk, [])
         done = bool(items) and all(i.status == Status.COMPLETE for i in items if i.exercise.required and i.applies)
-        unlocked = module.unlock_rule == Module.Unlock.OPEN or module.pk in unlocked_ids or previous_done
+        unlocked = module.unlock_rule == Module.Unlock.OPEN or module.pk in facts.unlocked_ids or previous_done
         result.append(ModuleProgress(module=module, exercises=items, unlocked=unlocked, done=done))
         previous_done = done
-    return CoupleProgress(modules=result, roles=roles)
+    return CoupleProgress(modules=result, roles=roles, curriculum=curriculum)
+
+
+def progress_for(*, couple: Couple, user: User) -> CoupleProgress:
+    """Where ``couple`` stands, seen by ``user``. Eight queries, whatever the couple's history."""
+    partner = couple.partner_of(user)
+    facts = facts_for([couple.pk])[couple.pk]
+    return progress_from(published_curriculum(), facts, user.pk, partner.pk if partner else None)
+
+
+def progress_by_couple(couples: list[Couple]) -> dict[int, CoupleProgress]:
+    """Each couple's progress (seen by its first partner: "complete", "unlocked" and "done" are the same for both).
+
+    Eight queries for any number of couples (their partners already loaded).
+    """
+    if not couples:
+        return {}
+    curriculum = published_curriculum()
+    facts = facts_for([c.pk for c in couples])
+    result = {}
+    for couple in couples:
+        ids = [p.pk for p in couple.partners()] + [None, None]
+        result[couple.pk] = progress_from(curriculum, facts[couple.pk], ids[0], ids[1])
+    return result

@@ -176,8 +176,6 @@ try:
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# Prepared statements for the hottest reads (trustrepair/prepared.py); 0 behind a pooler in transaction mode.
-DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: broker and cache -------------------------------------------------

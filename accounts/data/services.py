@@ -33,7 +33,6 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import couple_cache
 from accounts.middleware import end_other_sessions
 from accounts.models import (
     AccessLogEntry,
@@ -300,7 +299,6 @@ def account_erase(*, user: User) -> Erasure:
     if tombstone is not None:
         _hand_over_shared_writing(user, tombstone)
     _end_therapist_work(user, now)
-    couple_cache.bump_couples(touched)
 
     for partner in partners:
         Notification.objects.create(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import couple_cache
 from accounts.models import Couple, Membership, User
 
 
@@ -29,7 +28,6 @@ def couple_leave(*, couple: Couple, user: User) -> None:
         left_at=now, closed_notice_pending=True
     )
     Membership.objects.filter(couple=couple, user=user, left_at__isnull=True).update(left_at=now)
-    couple_cache.bump_couples([couple.pk])  # update() sends no signal
 
 
 def closed_notice_for(user: User) -> Membership | None:
@@ -39,4 +37,3 @@ def closed_notice_for(user: User) -> Membership | None:
 
 def closed_notice_dismiss(*, user: User) -> None:
     Membership.objects.filter(user=user, closed_notice_pending=True).update(closed_notice_pending=False)
-    couple_cache.bump_for_users([user.pk])

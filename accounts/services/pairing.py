@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts import couple_cache, emails
+from accounts import emails
 from accounts.models import Couple, CoupleEvent, Invitation, Membership, User
 from accounts.models.couple import INVITATION_TTL, hash_token, normalise_code
 from accounts.services.onboarding import apply_safety_mode_on_join
@@ -133,7 +133,6 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Couple:
             invitation.save(update_fields=["accepted_at", "accepted_by"])
             # The couple is full: no other invitation may be used any more.
             couple.invitations.pending().exclude(pk=invitation.pk).update(revoked_at=now)
-            couple_cache.bump_couples([couple.pk])  # update() sends no signal
             CoupleEvent.objects.create(couple=couple, actor=user, kind=CoupleEvent.Kind.JOINED)
             apply_safety_mode_on_join(couple=couple)
             return couple

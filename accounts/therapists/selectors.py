@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Max, Prefetch, Q, Value
+from django.db.models import Count, Max, Prefetch, Q
 from django.utils import timezone
 
 from accounts.models import (
@@ -26,7 +26,6 @@ from accounts.models import (
     Consent,
     Couple,
     CoupleEvent,
-    FractureAnswer,
     TherapistLink,
     TherapistNote,
     User,
@@ -37,8 +36,6 @@ from exercises.models import (
     Answer,
     Appreciation,
     CheckIn,
-    Exercise,
-    Module,
     ModuleUnlock,
     Question,
     QuestionAnswer,
@@ -47,11 +44,9 @@ from exercises.models import (
     RitualDone,
     Run,
     Statement,
-    StatementResponse,
 )
-from exercises.models.choices import PAIRED_KINDS, Kind, Visibility
-from exercises.progress import Status, progress_for, published_curriculum
-from exercises.roles import CAUSED, HURT, fits
+from exercises.models.choices import Visibility
+from exercises.progress import CoupleProgress, ModuleProgress, Status, progress_by_couple, progress_for
 
 from .access import Scopes
 from .charts import Line, chart
@@ -89,112 +84,6 @@ def shared_questions(couple: Couple):
         .filter(Q(visibility=Visibility.COUPLE_THERAPIST) | Q(saved_for_therapist=True))
         .exclude(visibility=Visibility.PRIVATE)
     )
-
-
-# --- Module progress for many couples at once --------------------------------------
-
-
-@dataclass
-class ModuleSummary:
-    module: Module
-    total: int
-    completed: int
-    unlocked: bool
-    done: bool
-
-
-def module_progress_by_couple(couples: list[Couple]) -> dict[int, list[ModuleSummary]]:
-    """Per couple, per published module: exercises complete, unlocked, done. Constant queries for any number.
-
-    Mirrors ``exercises.progress.progress_for`` (which is per couple): an
-    exercise's "complete" and a module's "done"/"unlocked" do not depend on
-    which partner looks, so they can be computed for many couples together.
-    ``tests/therapists/test_caseload.py`` checks the two agree.
-    """
-    if not couples:
-        return {}
-    ids = [c.pk for c in couples]
-    modules = list(Module.objects.published())
-    exercises = list(Exercise.objects.published().order_by("module__order", "order", "pk"))
-    unlocked = set(ModuleUnlock.objects.filter(couple_id__in=ids).values_list("couple_id", "module_id"))
-    revealed = set(
-        Run.objects.filter(couple_id__in=ids, revealed_at__isnull=False)
-        .values_list("couple_id", "exercise_id", Q(incident__isnull=False))
-        .distinct()
-    )
-    # Couple-wide facts in one UNION: (couple id, which fact). StatementResponse (no Meta.ordering) goes first.
-    facts = set(
-        StatementResponse.objects.filter(statement__couple_id__in=ids, heard_enough=True)
-        .values_list("statement__couple_id", Value("heard"))
-        .order_by()
-        .union(
-            QuestionAnswer.objects.filter(question__couple_id__in=ids)
-            .values_list("question__couple_id", Value("answered"))
-            .order_by(),
-            AgreementCheck.objects.filter(agreement__couple_id__in=ids, kept=True, confirmed_at__isnull=False)
-            .values_list("agreement__couple_id", Value("kept"))
-            .order_by(),
-            RitualDone.objects.filter(ritual__couple_id__in=ids)
-            .values_list("ritual__couple_id", Value("ritual"))
-            .order_by(),
-        )
-    )
-    senders = defaultdict(set)
-    for couple_id, sender_id in (
-        Appreciation.objects.filter(couple_id__in=ids).values_list("couple_id", "sender_id").order_by().distinct()
-    ):
-        senders[couple_id].add(sender_id)
-    roles: dict[tuple[int, int], set[str]] = defaultdict(set)
-    for couple_id, user_id, role in FractureAnswer.objects.filter(response__couple_id__in=ids).values_list(
-        "response__couple_id", "response__user_id", "role"
-    ):
-        roles[(couple_id, user_id)].update({HURT, CAUSED} if role == "both" else {role})
-
-    result = {}
-    for couple in couples:
-        partners = [p.pk for p in couple.partners()]
-
-        def complete(exercise: Exercise, cid=couple.pk, partners=partners) -> bool:
-            kind = exercise.kind
-            if kind == Kind.AFTERMATH:
-                return (cid, exercise.pk, True) in revealed
-            if kind in PAIRED_KINDS:
-                return (cid, exercise.pk, False) in revealed
-            if kind == Kind.ACCOUNTABILITY:
-                return (cid, "heard") in facts
-            if kind == Kind.QUESTIONS_LOG:
-                return (cid, "answered") in facts
-            if kind == Kind.AGREEMENTS:
-                return (cid, "kept") in facts
-            if kind == Kind.RITUALS:
-                return (cid, "ritual") in facts
-            if kind == Kind.APPRECIATIONS:
-                return bool(partners) and set(partners) <= senders[cid]
-            return False
-
-        by_module: dict[int, list[tuple[Exercise, bool, bool]]] = defaultdict(list)
-        for exercise in exercises:
-            applies = any(fits(exercise.audience, roles.get((couple.pk, p)) or None) for p in partners) or not partners
-            by_module[exercise.module_id].append((exercise, complete(exercise), applies))
-        summaries, previous_done = [], True
-        for module in modules:
-            items = by_module.get(module.pk, [])
-            done = bool(items) and all(ok for ex, ok, applies in items if ex.required and applies)
-            is_unlocked = (
-                module.unlock_rule == Module.Unlock.OPEN or (couple.pk, module.pk) in unlocked or previous_done
-            )
-            summaries.append(
-                ModuleSummary(
-                    module=module,
-                    total=len(items),
-                    completed=sum(ok for _, ok, _ in items),
-                    unlocked=is_unlocked,
-                    done=done,
-                )
-            )
-            previous_done = done
-        result[couple.pk] = summaries
-    return result
 
 
 def last_activity_by_couple(progress_ids: list[int], trends_ids: list[int]) -> dict[int, datetime]:
@@ -263,13 +152,13 @@ class CaseloadRow:
     couple: Couple
     scopes: Scopes
     partners: list[User]
-    modules: list[ModuleSummary] = field(default_factory=list)
+    modules: list[ModuleProgress] = field(default_factory=list)
     last_activity: datetime | None = None
     sparkline: str = ""
     flags: list[Flag] = field(default_factory=list)
 
     @property
-    def current_module(self) -> ModuleSummary | None:
+    def current_module(self) -> ModuleProgress | None:
         return next((m for m in self.modules if not m.done), None)
 
 
@@ -308,7 +197,7 @@ def caseload_rows(active: list[tuple[Couple, Scopes]], *, now: datetime | None =
     trend_rows = [r for r in rows if r.scopes.trends]
     writing_rows = [r for r in rows if r.scopes.writing]
 
-    modules = module_progress_by_couple([r.couple for r in progress_rows])
+    progress = progress_by_couple([r.couple for r in progress_rows])
     activity = last_activity_by_couple([r.couple.pk for r in progress_rows], [r.couple.pk for r in trend_rows])
 
     checkins: dict[int, list[dict]] = defaultdict(list)
@@ -331,7 +220,7 @@ def caseload_rows(active: list[tuple[Couple, Scopes]], *, now: datetime | None =
     for row in rows:
         pk = row.couple.pk
         if row.scopes.progress:
-            row.modules = modules.get(pk, [])
+            row.modules = progress[pk].modules if pk in progress else []
             row.last_activity = activity.get(pk)
             if row.last_activity is None:
                 row.flags.append(Flag("quiet", "No shared activity yet"))
@@ -416,7 +305,7 @@ def _progress_section(couple: Couple) -> dict:
             "module": m.module,
             "unlocked": m.unlocked,
             "done": m.done,
-            "completed": m.completed_count,
+            "completed": m.completed,
             "exercises": [
                 {
                     "exercise": e.exercise,
@@ -597,16 +486,15 @@ def access_log_for(couple: Couple):
     return AccessLogEntry.objects.filter(couple=couple).order_by("-created_at", "-pk")
 
 
-def recommendations_for(couple: Couple, *, progress=None) -> list[Recommendation]:
+def recommendations_for(couple: Couple, progress: CoupleProgress) -> list[Recommendation]:
     """Open therapist recommendations for the couple dashboard (one query), newest first.
 
-    Each has ``exercise`` (with ``module``, from the published curriculum kept in
-    memory, ``exercises.progress.published_curriculum``) and ``therapist`` loaded.
-    Only published exercises are returned, and with ``progress`` (an
-    ``exercises.progress.CoupleProgress``) those already complete are left out: a
-    suggestion shows until it is done or dismissed.
+    Each has ``exercise`` (with ``module``, from the curriculum ``progress`` was read with)
+    and ``therapist`` loaded. Only published exercises are returned, and those already
+    complete are left out: a suggestion shows until it is done or dismissed.
     """
-    published = {exercise.pk: exercise for exercise in published_curriculum()[1]}
+    published = {exercise.pk: exercise for exercise in progress.curriculum[1]}
+    done = {pk for pk, item in progress.by_exercise.items() if item.status == Status.COMPLETE}
     items = []
     for recommendation in (
         Recommendation.objects.filter(couple=couple, dismissed_at__isnull=True)
@@ -614,10 +502,7 @@ def recommendations_for(couple: Couple, *, progress=None) -> list[Recommendation
         .order_by("-created_at")
     ):
         exercise = published.get(recommendation.exercise_id)
-        if exercise is not None:
+        if exercise is not None and exercise.pk not in done:
             recommendation.exercise = exercise
             items.append(recommendation)
-    if progress is not None:
-        done = {pk for pk, item in progress.by_exercise.items() if item.status == Status.COMPLETE}
-        items = [r for r in items if r.exercise_id not in done]
     return items

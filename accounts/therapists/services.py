@@ -17,7 +17,6 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts import couple_cache
 from accounts.models import Consent, Couple, Membership, TherapistLink, TherapistNote, TherapistProfile, User
 from accounts.models.couple import normalise_code
 from exercises.models import Exercise, Module, ModuleUnlock, Recommendation
@@ -173,7 +172,6 @@ def link_end(*, link: TherapistLink, partner: User) -> None:
         link.ended_at = now
         link.save(update_fields=["ended_at"])
     Consent.objects.filter(link=link, revoked_at__isnull=True).update(revoked_at=now)
-    couple_cache.bump_couples([link.couple_id])  # update() sends no signal
 
 
 # --- Consent -------------------------------------------------------------------
@@ -205,7 +203,6 @@ def consent_revoke(*, link: TherapistLink, partner: User) -> bool:
     revoked = Consent.objects.filter(link=link, partner=partner, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
-    couple_cache.bump_couples([link.couple_id])  # update() sends no signal
     return revoked == 1
 
 
@@ -270,7 +267,6 @@ def recommendation_dismiss(*, recommendation: Recommendation, partner: User) -> 
     """Either partner puts a suggestion away; it leaves the dashboard. Repeating it changes nothing."""
     _check_partner(recommendation.couple, partner)
     Recommendation.objects.filter(pk=recommendation.pk, dismissed_at__isnull=True).update(dismissed_at=timezone.now())
-    couple_cache.bump_couples([recommendation.couple_id])  # update() sends no signal
 
 
 @transaction.atomic

@@ -4,46 +4,21 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts import page_cache
 from accounts.couple_forms import InviteEmailForm, LeaveForm, OnboardingForm, SafetyCheckForm
 from accounts.models import OnboardingResponse, SafetyCheck, SupportResource
-from accounts.scoping import Seats, couple_for, couple_required, seats_for
+from accounts.scoping import couple_for, couple_required
 from accounts.selectors import dashboard_for
 from accounts.services import leaving, onboarding
-from exercises.daily.selectors import week_of_checkins
-
-
-def _checkins_card(request: HttpRequest, seats: Seats) -> dict:
-    # From the seats alone: when only this card changed, the page is served without loading the couple.
-    week = week_of_checkins(
-        request.user,
-        couple_id=seats.couple_id,
-        partner_id=seats.partner_id,
-        partner_name=seats.partner_name,
-        show_partner=seats.partner_id is not None and not seats.safety_mode,
-    )
-    return {"checkins": week}
-
-
-DASHBOARD_FRAGMENTS = {"checkins_card": ("daily/includes/dashboard_checkins.html", _checkins_card)}
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    seats = seats_for(request.user)
-    page = page_cache.Lookup(request, "dashboard", seats, DASHBOARD_FRAGMENTS) if seats is not None else None
-    if page is not None and page.stored:  # with the check-in card rendered again if only it changed
-        return page.response()
     couple = couple_for(request.user)
-    if couple is None or page is None:
-        return render(
-            request,
-            "couple/start.html",
-            {"closed_notice": leaving.closed_notice_for(request.user)},
-        )
+    if couple is None:
+        return render(request, "couple/start.html", {"closed_notice": leaving.closed_notice_for(request.user)})
     context = dashboard_for(couple=couple, user=request.user)
     context["email_form"] = InviteEmailForm()
-    return page.render("couple/dashboard.html", context)
+    return render(request, "couple/dashboard.html", context)
 
 
 @couple_required

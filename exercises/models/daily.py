@@ -193,33 +193,6 @@ class Delivery(models.Model):
         return f"{self.kind} for user #{self.user_id} on {self.local_date}"
 
 
-def _bump_unread(user_ids) -> None:
-    from accounts import couple_cache
-
-    couple_cache.bump_people(NOTIFICATIONS_TOPIC, user_ids)
-
-
-# The people's notification versions (``accounts.couple_cache.person_version_key``): a cached page
-# that shows the unread count is keyed on it. Every way of writing notifications bumps it: the
-# queryset's ``update`` and ``bulk_create`` here, ``save`` and ``delete`` through the signals that
-# ``exercises.apps`` connects.
-NOTIFICATIONS_TOPIC = "notifications"
-
-
-class NotificationQuerySet(models.QuerySet):
-    def update(self, **kwargs) -> int:
-        user_ids = set(self.values_list("user_id", flat=True))
-        updated = super().update(**kwargs)
-        _bump_unread(user_ids)
-        return updated
-
-    def bulk_create(self, objs, *args, **kwargs):
-        objs = list(objs)
-        created = super().bulk_create(objs, *args, **kwargs)
-        _bump_unread({obj.user_id for obj in objs})
-        return created
-
-
 class Notification(models.Model):
     user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=30)
@@ -228,8 +201,6 @@ class Notification(models.Model):
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
-
-    objects = NotificationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -21,7 +21,6 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import couple_cache
 from accounts.models import Couple, User
 from exercises.daily.notifications import notify_appreciation_received
 from exercises.models import Appreciation
@@ -69,6 +68,4 @@ def appreciations_mark_seen(*, couple: Couple, user: User) -> int:
     seen = Appreciation.objects.filter(couple=couple, recipient=user, seen_at__isnull=True).update(
         seen_at=timezone.now()
     )
-    if seen:
-        couple_cache.bump_couples([couple.pk])  # update() sends no signal
     return seen

@@ -8,10 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.therapists.access import Scopes
-from accounts.therapists.selectors import caseload_rows, module_progress_by_couple
+from accounts.therapists.selectors import caseload_rows
 from exercises.models import CheckIn, Question, QuestionAnswer, Run
 from exercises.models.choices import Visibility
-from exercises.progress import progress_for
+from exercises.progress import progress_by_couple, progress_for
 from tests.couple.conftest import onboard, pair
 from tests.factories import UserFactory
 from tests.therapists.conftest import plant
@@ -99,18 +99,22 @@ def test_without_trends_or_progress_the_row_shows_neither(tclient, couple, thera
     assert '<svg class="sparkline"' not in response.content.decode()
 
 
-def test_bulk_module_progress_agrees_with_the_per_couple_progress(couple, partner_a, partner_b, curriculum):
+def test_bulk_module_progress_agrees_with_the_per_couple_progress(
+    couple, other_couple, partner_a, partner_b, curriculum
+):
     plant(couple, partner_a, partner_b, curriculum)
     QuestionAnswer.objects.filter(question__couple=couple).delete()
-    expected = [
-        (m.module.pk, m.completed_count, len(m.exercises), m.unlocked, m.done)
-        for m in progress_for(couple=couple, user=partner_a).modules
-    ]
-    got = [
-        (m.module.pk, m.completed, m.total, m.unlocked, m.done) for m in module_progress_by_couple([couple])[couple.pk]
-    ]
-    assert got == expected
-    assert got[0][1] == 2  # two revealed reflections
+
+    def summary(progress):
+        return [(m.module.pk, m.completed, m.total, m.unlocked, m.done) for m in progress.modules]
+
+    bulk = progress_by_couple([couple, other_couple])
+    for person in (partner_a, partner_b):  # "complete", "unlocked" and "done" do not depend on who looks
+        assert summary(bulk[couple.pk]) == summary(progress_for(couple=couple, user=person))
+    outsider = other_couple.partners()[0]
+    assert summary(bulk[other_couple.pk]) == summary(progress_for(couple=other_couple, user=outsider))
+    assert summary(bulk[couple.pk])[0][1] == 2  # two revealed reflections
+    assert summary(bulk[other_couple.pk])[0][1] == 0  # nothing of one couple counts for another
 
 
 def test_pending_links_show_no_names(tclient, couple, therapist, partner_a):
