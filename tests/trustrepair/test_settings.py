@@ -90,7 +90,7 @@ def test_production_mode_defaults(tmp_path):
     assert values["CSRF_COOKIE_SECURE"] is True
     assert values["SECURE_SSL_REDIRECT"] is True
     if os.environ.get("REDIS_URL"):
-        assert values["CACHE"] == "trustrepair.redis_cache.RedisCache"
+        assert values["CACHE"] == "django.core.cache.backends.redis.RedisCache"
     assert values["CACHE"] != "django.core.cache.backends.dummy.DummyCache", "rate limits need a real cache"
 
 
