@@ -205,3 +205,14 @@ def login(client: Client, user, password: str = DEFAULT_PASSWORD):
     from django.urls import reverse
 
     return client.post(reverse("account_login"), {"login": user.email, "password": password})
+
+
+def queries_of(client: Client, url: str) -> tuple[int, object]:
+    """How many SQL queries one GET of ``url`` took, and the response (asserted 200)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return len(captured.captured_queries), response
