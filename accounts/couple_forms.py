@@ -41,7 +41,8 @@ class OnboardingForm(forms.Form):
         help_text="Optional. Your partner will see this once you have both answered.",
     )
     baseline_safety = rating_field(
-        "Right now, how safe do you feel with your partner?", "Only you see this. It is the first point of your own trend."
+        "Right now, how safe do you feel with your partner?",
+        "Only you see this. It is the first point of your own trend.",
     )
     baseline_trust = rating_field("Right now, how much do you trust your partner?", "Only you see this.")
 
@@ -53,7 +54,9 @@ class OnboardingForm(forms.Form):
             self.fields[f"role_{kind.value}"] = forms.ChoiceField(
                 label=kind.label, choices=self.ROLE_CHOICES, required=False, widget=forms.RadioSelect, initial=""
             )
-        self.order_fields([f"role_{k.value}" for k in Fracture] + ["other_fracture", "baseline_safety", "baseline_trust"])
+        self.order_fields(
+            [f"role_{k.value}" for k in Fracture] + ["other_fracture", "baseline_safety", "baseline_trust"]
+        )
 
     def fracture_fields(self):
         return [self[f"role_{kind.value}"] for kind in Fracture]
@@ -63,9 +66,13 @@ class OnboardingForm(forms.Form):
         roles = {kind.value: cleaned.get(f"role_{kind.value}") for kind in Fracture}
         cleaned["roles"] = {kind: role for kind, role in roles.items() if role}
         if not cleaned["roles"]:
-            raise forms.ValidationError("Choose at least one kind of hurt that applies to you, or describe it under “Something else”.")
+            raise forms.ValidationError(
+                "Choose at least one kind of hurt that applies to you, or describe it under “Something else”."
+            )
         if Fracture.OTHER.value in cleaned["roles"] and not cleaned.get("other_fracture", "").strip():
-            self.add_error("other_fracture", "Tell us a few words about “something else”, so your partner knows what you mean.")
+            self.add_error(
+                "other_fracture", "Tell us a few words about “something else”, so your partner knows what you mean."
+            )
         return cleaned
 
 

@@ -16,9 +16,7 @@ class TimeZoneField(forms.ChoiceField):
 class SignupProfileForm(forms.Form):
     """Extra fields on allauth's sign-up form; allauth calls ``signup`` after creating the user."""
 
-    display_name = forms.CharField(
-        max_length=60, help_text="The name your partner will see. A first name is plenty."
-    )
+    display_name = forms.CharField(max_length=60, help_text="The name your partner will see. A first name is plenty.")
     time_zone = TimeZoneField(initial="UTC")
 
     field_order = ["display_name", "email", "password1", "password2", "time_zone"]

@@ -72,7 +72,9 @@ def dashboard_for(*, couple: Couple, user: User) -> dict:
     waiting_for_me += flow_items_waiting_for(couple, user, progress.roles)
     listed = {label for label, _ in waiting_for_me}
     waiting_for_me += [
-        (item.exercise.title, item.exercise) for item in progress.in_progress_for_me() if item.exercise.title not in listed
+        (item.exercise.title, item.exercise)
+        for item in progress.in_progress_for_me()
+        if item.exercise.title not in listed
     ]
     waiting_for_partner = [] if partner is None or partner_onboarded else ["Their onboarding answers"]
     waiting_for_partner += [item.exercise.title for item in progress.waiting_on_partner()]

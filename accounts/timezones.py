@@ -19,4 +19,6 @@ def timezone_choices() -> list[tuple[str, str]]:
 
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
-        raise ValidationError("“%(value)s” is not a time zone we know. Pick one from the list.", params={"value": value})
+        raise ValidationError(
+            "“%(value)s” is not a time zone we know. Pick one from the list.", params={"value": value}
+        )

@@ -8,136 +8,318 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SupportResource',
+            name="SupportResource",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=120)),
-                ('body', models.TextField(help_text='Plain text or Markdown. Links and emphasis are kept; other HTML is removed.')),
-                ('phone', models.CharField(blank=True, max_length=40)),
-                ('url', models.URLField(blank=True)),
-                ('region', models.CharField(blank=True, help_text='E.g. “United States”, or empty for everywhere.', max_length=60)),
-                ('order', models.PositiveSmallIntegerField(default=0)),
-                ('published', models.BooleanField(default=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=120)),
+                (
+                    "body",
+                    models.TextField(
+                        help_text="Plain text or Markdown. Links and emphasis are kept; other HTML is removed."
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, max_length=40)),
+                ("url", models.URLField(blank=True)),
+                (
+                    "region",
+                    models.CharField(
+                        blank=True, help_text="E.g. “United States”, or empty for everywhere.", max_length=60
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=0)),
+                ("published", models.BooleanField(default=True)),
             ],
             options={
-                'ordering': ['order', 'title'],
+                "ordering": ["order", "title"],
             },
         ),
         migrations.AddField(
-            model_name='user',
-            name='prompts_paused',
-            field=models.BooleanField(default=False, help_text='No reminders by email or in the app until you turn this off.', verbose_name='pause all prompts'),
+            model_name="user",
+            name="prompts_paused",
+            field=models.BooleanField(
+                default=False,
+                help_text="No reminders by email or in the app until you turn this off.",
+                verbose_name="pause all prompts",
+            ),
         ),
         migrations.CreateModel(
-            name='Couple',
+            name="Couple",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('safety_mode', models.BooleanField(default=False)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                ("safety_mode", models.BooleanField(default=False)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CoupleEvent',
+            name="CoupleEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('created', 'started the couple space'), ('joined', 'joined the couple space'), ('onboarded', 'finished their onboarding answers'), ('revealed', 'opened your shared picture')], max_length=32)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('couple', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='accounts.couple')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("created", "started the couple space"),
+                            ("joined", "joined the couple space"),
+                            ("onboarded", "finished their onboarding answers"),
+                            ("revealed", "opened your shared picture"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "couple",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="events", to="accounts.couple"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='OnboardingResponse',
+            name="OnboardingResponse",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('other_fracture', models.CharField(blank=True, max_length=500, verbose_name='in your own words')),
-                ('baseline_safety', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(10)], verbose_name='how safe you feel with your partner')),
-                ('baseline_trust', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(10)], verbose_name='how much you trust your partner')),
-                ('submitted_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('couple', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='onboarding_responses', to='accounts.couple')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='onboarding_responses', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("other_fracture", models.CharField(blank=True, max_length=500, verbose_name="in your own words")),
+                (
+                    "baseline_safety",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                        verbose_name="how safe you feel with your partner",
+                    ),
+                ),
+                (
+                    "baseline_trust",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                        verbose_name="how much you trust your partner",
+                    ),
+                ),
+                ("submitted_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "couple",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="onboarding_responses",
+                        to="accounts.couple",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="onboarding_responses",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='FractureAnswer',
+            name="FractureAnswer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('infidelity', 'Infidelity or betrayal'), ('broken_promises', 'Broken promises'), ('neglect', 'Emotional neglect'), ('dishonesty', 'Dishonesty or secrets'), ('disappointments', 'Repeated disappointments'), ('other', 'Something else')], max_length=32)),
-                ('role', models.CharField(choices=[('hurt', 'I was hurt'), ('caused', 'I caused the hurt'), ('both', 'Both of us hurt each other')], max_length=8)),
-                ('response', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='fractures', to='accounts.onboardingresponse')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("infidelity", "Infidelity or betrayal"),
+                            ("broken_promises", "Broken promises"),
+                            ("neglect", "Emotional neglect"),
+                            ("dishonesty", "Dishonesty or secrets"),
+                            ("disappointments", "Repeated disappointments"),
+                            ("other", "Something else"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("hurt", "I was hurt"),
+                            ("caused", "I caused the hurt"),
+                            ("both", "Both of us hurt each other"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "response",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="fractures",
+                        to="accounts.onboardingresponse",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['kind'],
+                "ordering": ["kind"],
             },
         ),
         migrations.CreateModel(
-            name='SafetyCheck',
+            name="SafetyCheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('afraid_of_partner', models.CharField(choices=[('no', 'No'), ('sometimes', 'Sometimes'), ('yes', 'Yes'), ('skip', "I'd rather not say")], max_length=10)),
-                ('controls_phone', models.BooleanField(default=False)),
-                ('controls_money', models.BooleanField(default=False)),
-                ('controls_whereabouts', models.BooleanField(default=False)),
-                ('controls_contacts', models.BooleanField(default=False)),
-                ('threats_or_violence', models.CharField(choices=[('no', 'No'), ('sometimes', 'Sometimes'), ('yes', 'Yes'), ('skip', "I'd rather not say")], max_length=10)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='safety_check', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "afraid_of_partner",
+                    models.CharField(
+                        choices=[
+                            ("no", "No"),
+                            ("sometimes", "Sometimes"),
+                            ("yes", "Yes"),
+                            ("skip", "I'd rather not say"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("controls_phone", models.BooleanField(default=False)),
+                ("controls_money", models.BooleanField(default=False)),
+                ("controls_whereabouts", models.BooleanField(default=False)),
+                ("controls_contacts", models.BooleanField(default=False)),
+                (
+                    "threats_or_violence",
+                    models.CharField(
+                        choices=[
+                            ("no", "No"),
+                            ("sometimes", "Sometimes"),
+                            ("yes", "Yes"),
+                            ("skip", "I'd rather not say"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="safety_check",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Invitation',
+            name="Invitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('link', 'Email link'), ('code', 'Code')], max_length=8)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('token_hash', models.CharField(blank=True, max_length=64, null=True, unique=True)),
-                ('code', models.CharField(blank=True, max_length=8, null=True, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('expires_at', models.DateTimeField()),
-                ('accepted_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('accepted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('couple', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='accounts.couple')),
-                ('inviter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(choices=[("link", "Email link"), ("code", "Code")], max_length=8)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("token_hash", models.CharField(blank=True, max_length=64, null=True, unique=True)),
+                ("code", models.CharField(blank=True, max_length=8, null=True, unique=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("expires_at", models.DateTimeField()),
+                ("accepted_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "accepted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "couple",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="invitations", to="accounts.couple"
+                    ),
+                ),
+                (
+                    "inviter",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('kind', 'link'), ('token_hash__isnull', False)), models.Q(('code__isnull', False), ('kind', 'code')), _connector='OR'), name='invitation_has_secret_for_kind')],
+                "ordering": ["-created_at"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("kind", "link"), ("token_hash__isnull", False)),
+                            models.Q(("code__isnull", False), ("kind", "code")),
+                            _connector="OR",
+                        ),
+                        name="invitation_has_secret_for_kind",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slot', models.PositiveSmallIntegerField(choices=[(1, 'first'), (2, 'second')])),
-                ('joined_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('left_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_notice_pending', models.BooleanField(default=False)),
-                ('couple', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='accounts.couple')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slot", models.PositiveSmallIntegerField(choices=[(1, "first"), (2, "second")])),
+                ("joined_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("left_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_notice_pending", models.BooleanField(default=False)),
+                (
+                    "couple",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="memberships", to="accounts.couple"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('couple', 'slot'), name='membership_one_person_per_slot'), models.UniqueConstraint(fields=('couple', 'user'), name='membership_once_per_couple'), models.UniqueConstraint(condition=models.Q(('left_at__isnull', True)), fields=('user',), name='membership_one_active_couple_per_user'), models.CheckConstraint(condition=models.Q(('slot__in', [1, 2])), name='membership_slot_1_or_2')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("couple", "slot"), name="membership_one_person_per_slot"),
+                    models.UniqueConstraint(fields=("couple", "user"), name="membership_once_per_couple"),
+                    models.UniqueConstraint(
+                        condition=models.Q(("left_at__isnull", True)),
+                        fields=("user",),
+                        name="membership_one_active_couple_per_user",
+                    ),
+                    models.CheckConstraint(condition=models.Q(("slot__in", [1, 2])), name="membership_slot_1_or_2"),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='onboardingresponse',
-            constraint=models.UniqueConstraint(fields=('couple', 'user'), name='onboarding_once_per_partner'),
+            model_name="onboardingresponse",
+            constraint=models.UniqueConstraint(fields=("couple", "user"), name="onboarding_once_per_partner"),
         ),
         migrations.AddConstraint(
-            model_name='fractureanswer',
-            constraint=models.UniqueConstraint(fields=('response', 'kind'), name='fracture_once_per_response'),
+            model_name="fractureanswer",
+            constraint=models.UniqueConstraint(fields=("response", "kind"), name="fracture_once_per_response"),
         ),
     ]

@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_default_support_resources'),
+        ("accounts", "0003_default_support_resources"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='safetycheck',
-            name='note',
-            field=models.TextField(blank=True, help_text='Optional. Only you can ever read this.', max_length=2000, verbose_name='a note for yourself'),
+            model_name="safetycheck",
+            name="note",
+            field=models.TextField(
+                blank=True,
+                help_text="Optional. Only you can ever read this.",
+                max_length=2000,
+                verbose_name="a note for yourself",
+            ),
         ),
     ]

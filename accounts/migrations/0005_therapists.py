@@ -8,91 +8,179 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0004_safety_note'),
+        ("accounts", "0004_safety_note"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AccessLogEntry',
+            name="AccessLogEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('therapist_name', models.CharField(max_length=120)),
-                ('what', models.CharField(max_length=200)),
-                ('path', models.CharField(max_length=300)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('couple', models.ForeignKey(on_delete=django.db.models.deletion.DO_NOTHING, related_name='access_log', to='accounts.couple')),
-                ('therapist', models.ForeignKey(on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("therapist_name", models.CharField(max_length=120)),
+                ("what", models.CharField(max_length=200)),
+                ("path", models.CharField(max_length=300)),
+                ("created_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                (
+                    "couple",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.DO_NOTHING, related_name="access_log", to="accounts.couple"
+                    ),
+                ),
+                (
+                    "therapist",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.DO_NOTHING, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'access log entries',
-                'ordering': ['-created_at'],
+                "verbose_name_plural": "access log entries",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='TherapistLink',
+            name="TherapistLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('origin', models.CharField(choices=[('invited', 'Invited by the couple'), ('code', 'Practice code entered by the couple')], max_length=10)),
-                ('invited_email', models.EmailField(blank=True, max_length=254)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('couple', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='therapist_links', to='accounts.couple')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('therapist', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='therapist_links', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "origin",
+                    models.CharField(
+                        choices=[("invited", "Invited by the couple"), ("code", "Practice code entered by the couple")],
+                        max_length=10,
+                    ),
+                ),
+                ("invited_email", models.EmailField(blank=True, max_length=254)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "couple",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="therapist_links",
+                        to="accounts.couple",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "therapist",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="therapist_links",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Consent',
+            name="Consent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('progress', models.BooleanField(default=True, verbose_name='progress (modules, exercises, dates)')),
-                ('trends', models.BooleanField(default=False, verbose_name='check-in trends (ratings only)')),
-                ('writing', models.BooleanField(default=False, verbose_name='writing we mark for our therapist')),
-                ('granted_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('partner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('link', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consents', to='accounts.therapistlink')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("progress", models.BooleanField(default=True, verbose_name="progress (modules, exercises, dates)")),
+                ("trends", models.BooleanField(default=False, verbose_name="check-in trends (ratings only)")),
+                ("writing", models.BooleanField(default=False, verbose_name="writing we mark for our therapist")),
+                ("granted_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "link",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="consents",
+                        to="accounts.therapistlink",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-granted_at'],
+                "ordering": ["-granted_at"],
             },
         ),
         migrations.CreateModel(
-            name='TherapistNote',
+            name="TherapistNote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(max_length=10000)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('couple', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='therapist_notes', to='accounts.couple')),
-                ('therapist', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("text", models.TextField(max_length=10000)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "couple",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="therapist_notes",
+                        to="accounts.couple",
+                    ),
+                ),
+                (
+                    "therapist",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='TherapistProfile',
+            name="TherapistProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('practice_name', models.CharField(max_length=120)),
-                ('licence_number', models.CharField(max_length=60)),
-                ('region', models.CharField(max_length=80, verbose_name='licensing region')),
-                ('practice_code', models.CharField(default=accounts.models.therapist.new_practice_code, max_length=8, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('verified_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='therapist_profile', to=settings.AUTH_USER_MODEL)),
-                ('verified_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("practice_name", models.CharField(max_length=120)),
+                ("licence_number", models.CharField(max_length=60)),
+                ("region", models.CharField(max_length=80, verbose_name="licensing region")),
+                (
+                    "practice_code",
+                    models.CharField(default=accounts.models.therapist.new_practice_code, max_length=8, unique=True),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("verified_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="therapist_profile",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "verified_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='therapistlink',
-            constraint=models.UniqueConstraint(condition=models.Q(('ended_at__isnull', True)), fields=('couple', 'therapist'), name='therapist_link_once_active'),
+            model_name="therapistlink",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("ended_at__isnull", True)),
+                fields=("couple", "therapist"),
+                name="therapist_link_once_active",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='consent',
-            constraint=models.UniqueConstraint(condition=models.Q(('revoked_at__isnull', True)), fields=('link', 'partner'), name='consent_one_active_per_partner'),
+            model_name="consent",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("revoked_at__isnull", True)),
+                fields=("link", "partner"),
+                name="consent_one_active_per_partner",
+            ),
         ),
     ]

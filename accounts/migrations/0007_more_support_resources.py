@@ -17,7 +17,9 @@ def add(apps, schema_editor):
     for resource in MORE:
         SupportResource.objects.get_or_create(title=resource["title"], defaults=resource)
     # Text messages reach the US hotline too.
-    SupportResource.objects.filter(title="National Domestic Violence Hotline", body__contains="phone, text or chat").update(
+    SupportResource.objects.filter(
+        title="National Domestic Violence Hotline", body__contains="phone, text or chat"
+    ).update(
         body="Free, confidential support around the clock, by phone, text (send START to 88788) or chat. They can help you think through what is happening and make a safety plan."
     )
 

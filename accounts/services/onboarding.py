@@ -99,9 +99,7 @@ def safety_check_save(*, user: User, couple: Couple | None, **answers) -> Safety
 
 def apply_safety_mode_on_join(*, couple: Couple) -> None:
     """A partner who answered the safety check before joining still protects the new couple."""
-    risky = any(
-        check.signals_risk for check in SafetyCheck.objects.filter(user__in=[p.pk for p in couple.partners()])
-    )
+    risky = any(check.signals_risk for check in SafetyCheck.objects.filter(user__in=[p.pk for p in couple.partners()]))
     if risky and not couple.safety_mode:
         Couple.objects.filter(pk=couple.pk).update(safety_mode=True)
         couple.safety_mode = True

@@ -57,9 +57,7 @@ def checkins_for_dashboard(couple: Couple, user) -> dict:
     if show_partner:
         # The partner's own local dates; in another zone "today" may differ by one, hence the day of margin.
         until = today + dt.timedelta(days=1)
-        wanted |= Q(user=partner, couple=couple, local_date__gte=since, local_date__lte=until) & ~Q(
-            share=Share.NOTHING
-        )
+        wanted |= Q(user=partner, couple=couple, local_date__gte=since, local_date__lte=until) & ~Q(share=Share.NOTHING)
     mine, theirs = {}, {}
     for checkin in CheckIn.objects.filter(wanted):
         if checkin.user_id == user.pk:

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('exercises', '0003_weekly_summary_schedule'),
+        ("exercises", "0003_weekly_summary_schedule"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='appreciation',
-            name='emailed_at',
+            model_name="appreciation",
+            name="emailed_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
     ]

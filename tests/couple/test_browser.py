@@ -76,7 +76,9 @@ def test_two_partners_pair_through_an_emailed_link_and_onboard(live_server, brow
 
 
 def test_quick_exit_button_and_triple_escape_leave_without_a_way_back(live_server, page: Page):
-    page.route(f"{NEUTRAL}**", lambda route: route.fulfill(status=200, body="<h1>Weather</h1>", content_type="text/html"))
+    page.route(
+        f"{NEUTRAL}**", lambda route: route.fulfill(status=200, body="<h1>Weather</h1>", content_type="text/html")
+    )
     base = live_server.url
     page.goto(f"{base}/")
     page.goto(f"{base}/privacy/")

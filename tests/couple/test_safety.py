@@ -90,7 +90,9 @@ def test_missing_answers_are_explained_and_kept(client, partner_a):
 def test_support_page_renders_staff_markdown_safely(client, partner_a):
     from accounts.models import SupportResource
 
-    SupportResource.objects.create(title="Test line", body="**Bold** <script>alert(1)</script> [site](javascript:alert(2))")
+    SupportResource.objects.create(
+        title="Test line", body="**Bold** <script>alert(1)</script> [site](javascript:alert(2))"
+    )
     client.force_login(partner_a)
     body = client.get(reverse("couple:safety_support")).content.decode()
     assert "<strong>Bold</strong>" in body

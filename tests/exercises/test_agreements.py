@@ -21,11 +21,11 @@ MARKER = "AGREEMENT-MARKER-3391"
 Status = Agreement.Status
 
 
-
 def agreements_waiting_for(couple, user) -> int:
     """What the dashboard counts for ``user`` on the agreements page (the selector's two querysets)."""
     proposals, logs = agreements_waiting(couple, user)
     return proposals.count() + logs.count()
+
 
 def choice_errors(doc, name) -> str:
     """Errors shown in the fieldset of a radio group (the helpers' field_errors expects one control)."""

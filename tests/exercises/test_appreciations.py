@@ -220,7 +220,9 @@ def test_the_recipient_is_notified_once_in_the_app(couple, partner_a, partner_b)
     from exercises.services.appreciations import appreciation_send
 
     sent = appreciation_send(couple=couple, sender=partner_a, kind="effort", text="You stayed.", visibility="couple")
-    appreciation_send(couple=couple, sender=partner_a, kind="effort", text="You stayed.", visibility="couple")  # double click
+    appreciation_send(
+        couple=couple, sender=partner_a, kind="effort", text="You stayed.", visibility="couple"
+    )  # double click
     notices = Notification.objects.filter(user=partner_b, kind="appreciation_received")
     assert notices.count() == 1
     assert notices.get().url.endswith(f"#appreciation-{sent.pk}")

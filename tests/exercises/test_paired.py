@@ -48,7 +48,9 @@ def every_way_in(client, exercise):
         client.get(reverse("exercises:index")),
         client.get(reverse("couple:dashboard")),
         client.get(reverse("exercises:revise", args=[exercise.slug, s[1].pk])),
-        client.post(reverse("exercises:autosave", args=[exercise.slug]), {"version": exercise.version}, HTTP_HX_REQUEST="true"),
+        client.post(
+            reverse("exercises:autosave", args=[exercise.slug]), {"version": exercise.version}, HTTP_HX_REQUEST="true"
+        ),
     ]
     return "".join(text(p) for p in pages)
 
@@ -206,7 +208,9 @@ def test_one_sided_exercise_for_the_hurt_partner(client, couple, partner_a, part
     client.force_login(partner_b)
     page = text(client.get(url(exercise)))
     assert "This one is for" in page
-    denied = client.post(url(exercise), {"version": exercise.version, "visibility": "couple", f"step_{step.pk}": "not mine"})
+    denied = client.post(
+        url(exercise), {"version": exercise.version, "visibility": "couple", f"step_{step.pk}": "not mine"}
+    )
     assert denied.status_code == 403
     assert not Answer.objects.filter(value="not mine").exists()
     client.force_login(partner_a)

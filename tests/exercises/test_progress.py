@@ -116,7 +116,12 @@ def test_dashboard_shows_next_step_and_what_waits_for_whom(client, couple, partn
 
 def test_aftermath_flow_from_incident_to_joint_note(client, couple, partner_a, partner_b):
     exercise = ExerciseFactory(kind=Kind.AFTERMATH, slug="aftermath", module=ModuleFactory())
-    feelings = StepFactory(exercise=exercise, prompt="What did you feel?", answer_type="multiple_choice", choices=["hurt", "lonely", "defensive"])
+    feelings = StepFactory(
+        exercise=exercise,
+        prompt="What did you feel?",
+        answer_type="multiple_choice",
+        choices=["hurt", "lonely", "defensive"],
+    )
     need = StepFactory(exercise=exercise, prompt="What do you need to move on?")
     client.force_login(partner_a)
     bad = client.post(reverse("exercises:detail", args=["aftermath"]), {"title": ""})
@@ -124,7 +129,12 @@ def test_aftermath_flow_from_incident_to_joint_note(client, couple, partner_a, p
     created = client.post(reverse("exercises:detail", args=["aftermath"]), {"title": "The Sunday plans"})
     run = Run.objects.get(incident__title="The Sunday plans")
     assert created.url == reverse("exercises:incident", args=[run.incident_id])
-    data = {"version": exercise.version, "visibility": "couple", f"step_{feelings.pk}": ["hurt", "lonely"], f"step_{need.pk}": "A-NEED"}
+    data = {
+        "version": exercise.version,
+        "visibility": "couple",
+        f"step_{feelings.pk}": ["hurt", "lonely"],
+        f"step_{need.pk}": "A-NEED",
+    }
     assert client.post(created.url, data).status_code == 302
     note_url = reverse("exercises:incident_note", args=[run.incident_id])
     assert client.post(note_url, {"text": "too early"}).status_code == 302
@@ -151,9 +161,25 @@ def test_inner_world_compares_guesses(client, couple, partner_a, partner_b):
     client.force_login(partner_a)
     page = text(client.get(url))
     assert "Your guess of your partner" in page
-    client.post(url, {"version": exercise.version, "visibility": "couple", f"step_{fear.pk}": "being left", f"step_{fear.pk}_guess": "Heights"})
+    client.post(
+        url,
+        {
+            "version": exercise.version,
+            "visibility": "couple",
+            f"step_{fear.pk}": "being left",
+            f"step_{fear.pk}_guess": "Heights",
+        },
+    )
     client.force_login(partner_b)
-    client.post(url, {"version": exercise.version, "visibility": "couple", f"step_{fear.pk}": "heights", f"step_{fear.pk}_guess": "being lied to"})
+    client.post(
+        url,
+        {
+            "version": exercise.version,
+            "visibility": "couple",
+            f"step_{fear.pk}": "heights",
+            f"step_{fear.pk}_guess": "being lied to",
+        },
+    )
     page = text(client.get(url))
     assert "You knew" not in page  # B guessed "being lied to", A said "being left"
     assert "A surprise" in page
@@ -166,7 +192,9 @@ def test_dashboard_lists_what_the_ongoing_flows_wait_for(client, couple, partner
     from exercises.services.questions import question_ask
 
     question_ask(couple=couple, asker=partner_a, text="Where were you that night?", visibility="couple")
-    appreciation_send(couple=couple, sender=partner_a, kind="effort", text="Thank you for listening.", visibility="couple")
+    appreciation_send(
+        couple=couple, sender=partner_a, kind="effort", text="Thank you for listening.", visibility="couple"
+    )
     client.force_login(partner_b)
     page = text(client.get(reverse("couple:dashboard")))
     assert "1 question waiting for your answer" in page

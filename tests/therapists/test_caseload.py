@@ -21,7 +21,6 @@ from tests.therapists.helpers import link
 pytestmark = pytest.mark.django_db
 
 
-
 def rows_of(client):
     response = client.get(reverse("therapist:caseload"))
     assert response.status_code == 200
