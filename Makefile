@@ -36,13 +36,18 @@ serve:
 	$(VENV)/bin/celery -A trustrepair beat --loglevel INFO & \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
+# Two xdist workers (one per core), each with its own test database and Redis database
+# (tests/conftest.py); --dist loadfile keeps a module's expensive fixtures in one worker.
+TEST_WORKERS ?= 2
+
 test: $(STAMP)
 	@.ci/services
 	@.ci/browser
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) manage.py makemigrations --check --dry-run
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DJANGO_ALLOW_ASYNC_UNSAFE=true \
-		$(VENV)/bin/pytest --create-db $(PYTEST_ARGS)
+		$(VENV)/bin/pytest --create-db -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 e2e: $(STAMP)
 	@.ci/services

@@ -23,6 +23,12 @@ Celery
     need ``django_db(transaction=True)`` because the worker thread has its own
     connection and cannot see a test's uncommitted transaction.
 
+Parallel runs
+    ``make test`` runs the suite in pytest-xdist workers. pytest-django gives each
+    worker its own test database (``…_gw0``, ``…_gw1``); ``pytest_configure`` below
+    gives each its own Redis database (cache, broker and results), so one worker's
+    rate limits, queued tasks and cache clears never reach another's.
+
 Cache
     ``_clear_django_cache`` (autouse) empties the Django cache before every
     test, so allauth's rate limits never leak between tests; within a test
@@ -39,6 +45,32 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from tests.factories import UserFactory
+
+
+def _worker_redis_url(url: str, worker: str) -> str:
+    """``url`` with the database number moved on by the worker's number (gw0 keeps it, gw1 takes the next…)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    base = int(parts.path.lstrip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{base + int(worker.removeprefix('gw'))}"))
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or not settings.REDIS_URL:
+        return
+    url = _worker_redis_url(settings.REDIS_URL, worker)
+    settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"], "LOCATION": url}}
+    settings.CELERY_BROKER_URL = settings.CELERY_RESULT_BACKEND = url
+    # Celery lets the environment override the broker on every connection, and tests start subprocesses.
+    os.environ["CELERY_BROKER_URL"] = os.environ["REDIS_URL"] = url
+    from trustrepair.celery import app
+
+    app.conf.update(broker_url=url, result_backend=url)
+
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--disable-background-networking"]
 
