@@ -1,11 +1,12 @@
 """Views that exist only for ``make bench`` (``settings.BENCH_ENDPOINTS``); without it this module routes nothing.
 
 The reference view is the yardstick of the web benchmark: five trivial
-queries and a tiny response, through the same middleware as every page. A
-page's throughput is reported as a ratio to it, measured in the same run, with
-the same signed-in partners' sessions as the dashboard (so both pay for the
-session, the user and the session policy, and the ratio measures the page's own
-work); ``bench_web`` also measures it without a session and prints that too.
+queries and a tiny response, through the same middleware as every page. The
+throughput of the realistic mix of pages is reported as a ratio to it, measured
+in the same run in alternating slices, with the same signed-in partners'
+sessions as the mix (so both pay for the session, the user and the session
+policy, and the ratio measures the pages' own work); ``bench_web`` also
+measures it without a session and prints that too.
 """
 
 from django.conf import settings

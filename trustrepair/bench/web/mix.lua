@@ -3,14 +3,14 @@
 --   wrk ... -s mix.lua http://127.0.0.1:PORT -- <sessions file> <mode>
 --
 -- mode "mix" draws each request from the file's `weight` lines; any other mode
--- ("dashboard", "reference", ...) sends only that kind of request. "reference" carries a
--- signed-in partner's session cookie (the same middleware work as the dashboard);
--- "reference_anonymous" sends no cookie at all.
+-- ("reference", "reference_anonymous", or one kind of page) sends only that kind of request.
+-- "reference" carries a signed-in partner's session cookie (the same middleware work as the
+-- partners' pages); "reference_anonymous" sends no cookie at all.
 -- The sessions file (trustrepair/bench/web/sessions.py) has tab-separated lines:
---   config    <key> <value>          origin, csrf token, cookie names, paths ("-" = not available)
---   weight    <kind> <percent>       dashboard, exercise, exercises, checkin, caseload, reference
+--   config    <key> <value>          origin, csrf token, cookie names, reference_path, path_<kind>
+--   weight    <kind> <percent>       the kinds of trustrepair/bench/web/mix.py (dashboard, exercise, ...)
 --   partner   <session key> <path of an exercise page of their couple>
---   therapist <session key>
+--   therapist <session key> <comma-separated paths of their consented couples' pages, or "-">
 -- done() prints "BENCH_RESULT key=value ..." and "BENCH_QUANTILES q0.1,q0.2,...,q100", which bench_web reads.
 
 local threads = {}
@@ -22,9 +22,12 @@ function setup(thread)
    table.insert(threads, thread)
 end
 
-local KINDS = { "dashboard", "exercise", "exercises", "checkin", "caseload", "reference", "reference_anonymous" }
+local KINDS = {
+   "dashboard", "exercise", "exercises", "checkin", "progress", "journey", "questions", "agreements",
+   "caseload", "therapist_couple", "reference", "reference_anonymous",
+}
 local MOODS = { "calm", "hopeful", "tender", "tired", "anxious", "sad" }
-local config, partners, therapists, plan = {}, {}, {}, {}
+local config, partners, therapists, viewers, plan = {}, {}, {}, {}, {}
 local total_weight = 0
 
 local function split(line)
@@ -49,7 +52,16 @@ function init(args)
       elseif f[1] == "partner" then
          partners[#partners + 1] = { key = f[2], exercise = f[3] }
       elseif f[1] == "therapist" then
-         therapists[#therapists + 1] = { key = f[2] }
+         local couples = {}
+         for couple in string.gmatch(f[3] or "-", "[^,]+") do
+            if couple ~= "-" then
+               couples[#couples + 1] = couple
+            end
+         end
+         therapists[#therapists + 1] = { key = f[2], couples = couples }
+         if #couples > 0 then
+            viewers[#viewers + 1] = therapists[#therapists]
+         end
       end
    end
    if mode ~= "mix" then
@@ -90,29 +102,36 @@ function request()
    end
    if kind == "caseload" then
       local therapist = therapists[math.random(#therapists)]
-      return wrk.format("GET", config.caseload_path, { ["Cookie"] = cookie(therapist.key) })
+      return wrk.format("GET", config.path_caseload, { ["Cookie"] = cookie(therapist.key) })
+   end
+   if kind == "therapist_couple" then
+      local therapist = viewers[math.random(#viewers)]
+      local couple = therapist.couples[math.random(#therapist.couples)]
+      return wrk.format("GET", couple, { ["Cookie"] = cookie(therapist.key) })
    end
    local partner = partners[math.random(#partners)]
-   if kind == "dashboard" then
-      return wrk.format("GET", config.dashboard_path, { ["Cookie"] = cookie(partner.key) })
-   elseif kind == "reference" then
-      return wrk.format("GET", config.reference_path, { ["Cookie"] = cookie(partner.key) })
-   elseif kind == "exercise" then
-      return wrk.format("GET", partner.exercise, { ["Cookie"] = cookie(partner.key) })
-   elseif kind == "exercises" then
-      return wrk.format("GET", config.exercises_path, { ["Cookie"] = cookie(partner.key) })
+   if kind == "checkin" then
+      -- Today's check-in, created by the first post and updated by the next ones.
+      local body = "mood=" .. MOODS[math.random(#MOODS)] .. "&safety=" .. math.random(0, 10) .. "&trust="
+         .. math.random(0, 10) .. "&need=&share=ratings&therapist_visible=on"
+      local headers = {
+         ["Cookie"] = cookie(partner.key),
+         ["X-CSRFToken"] = config.csrf_token,
+         ["Origin"] = config.origin,
+         ["Referer"] = config.origin .. config.path_checkin,
+         ["Content-Type"] = "application/x-www-form-urlencoded",
+      }
+      return wrk.format("POST", config.path_checkin, headers, body)
    end
-   -- kind == "checkin": today's check-in, created by the first post and updated by the next ones.
-   local body = "mood=" .. MOODS[math.random(#MOODS)] .. "&safety=" .. math.random(0, 10) .. "&trust="
-      .. math.random(0, 10) .. "&need=&share=ratings&therapist_visible=on"
-   local headers = {
-      ["Cookie"] = cookie(partner.key),
-      ["X-CSRFToken"] = config.csrf_token,
-      ["Origin"] = config.origin,
-      ["Referer"] = config.origin .. config.checkin_path,
-      ["Content-Type"] = "application/x-www-form-urlencoded",
-   }
-   return wrk.format("POST", config.checkin_path, headers, body)
+   local path
+   if kind == "exercise" then
+      path = partner.exercise
+   elseif kind == "reference" then
+      path = config.reference_path
+   else
+      path = config["path_" .. kind] -- dashboard, exercises, progress, journey, questions, agreements
+   end
+   return wrk.format("GET", path, { ["Cookie"] = cookie(partner.key) })
 end
 
 function response(status, headers, body)

@@ -5,7 +5,11 @@ measures the pages and not the password hasher. They are signed with the
 secret key the server will run with (``override_settings``), carry the same
 keys a real log-in leaves (Django's auth keys and the session-policy clock of
 ``accounts.middleware``), and are stored in the server's session store (the
-database).
+database, read through the cache: ``cached_db``). Each run replaces the
+sessions of the run before, in the database and in the cache.
+
+Therapists' sessions come with the couples of their caseload that both
+partners consented to, for the therapist's couple view.
 
 CSRF: the server runs in production mode, so its CSRF cookie is ``Secure`` and
 a browser would not send it over plain http. wrk sends whatever ``Cookie``
@@ -24,37 +28,33 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.models import Session
+from django.db.models import Prefetch
 from django.test.utils import override_settings
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from accounts.middleware import AUTH_AT_KEY, PARTNER, ROLE_KEY, SEEN_AT_KEY, THERAPIST
-from accounts.models import Membership, TherapistProfile, User
+from accounts.models import Consent, Membership, TherapistLink, TherapistProfile, User
+from accounts.therapists.access import link_scopes
 from exercises.models import Run
 from exercises.models.choices import PAIRED_KINDS, Kind
 
+from . import mix
 from .seed import BENCH_DOMAIN
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 FALLBACK_EXERCISE = "naming-what-happened"
 
 
-def optional_url(name: str) -> str | None:
-    """The path of a URL another part of the app may or may not provide yet."""
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return None
-
-
 @dataclass
 class SessionFile:
     path: Path
-    partners: list[tuple[int, str]]  # (user id, session key)
-    therapists: list[tuple[int, str]]
+    partners: list[tuple[int, str, str]]  # (user id, session key, path of an exercise page of their couple)
+    therapists: list[tuple[int, str, list[str]]]  # (user id, session key, paths of their consented couples)
     csrf_token: str
-    weights: dict[str, int]  # the mix as written (caseload left out when there is no therapist)
+    weights: dict[str, int]  # the mix as written (therapist kinds left out when there is no therapist)
+    forgotten: int  # cached sessions of an earlier run deleted from the cache
 
 
 def _store(secret_key: str, user: User, role: str) -> str:
@@ -72,7 +72,27 @@ def _store(secret_key: str, user: User, role: str) -> str:
         return session.session_key
 
 
-def _exercise_paths(couple_ids: list[int]) -> dict[int, str]:
+def forget_cached_sessions() -> int:
+    """Delete the cached copies of earlier runs' sessions (``cached_db``) from Redis; returns how many.
+
+    Their database rows are deleted with them, so the cache holds no session the database does not.
+    Only those keys go: the rest of the cache (rate limits and the like) is left alone.
+    """
+    from django.contrib.sessions.backends.cached_db import KEY_PREFIX
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    backend = caches["default"]  # the backend itself: ``django.core.cache.cache`` is a proxy
+    if not isinstance(backend, RedisCache):
+        return 0
+    client = backend._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=backend.make_key(f"{KEY_PREFIX}*"), count=1000))
+    for start in range(0, len(keys), 1000):
+        client.delete(*keys[start : start + 1000])
+    return len(keys)
+
+
+def exercise_paths(couple_ids: list[int]) -> dict[int, str]:
     """A step-by-step exercise each couple has a run of (revealed ones first)."""
     paired = [kind for kind in PAIRED_KINDS if kind != Kind.AFTERMATH]
     runs = (
@@ -86,19 +106,46 @@ def _exercise_paths(couple_ids: list[int]) -> dict[int, str]:
     return paths
 
 
+def consented_couples(therapist_ids: list[int]) -> dict[int, list[int]]:
+    """Per therapist, the couples they may see now: an open link and both current partners' consent.
+
+    The same rule as ``accounts.scoping.therapist_couple_or_404`` (``link_scopes``), so every
+    couple view the load asks for answers 200.
+    """
+    links = (
+        TherapistLink.objects.filter(
+            therapist_id__in=therapist_ids, ended_at__isnull=True, couple__ended_at__isnull=True
+        )
+        .select_related("couple")
+        .prefetch_related(
+            Prefetch(
+                "couple__memberships", queryset=Membership.objects.filter(left_at__isnull=True).select_related("user")
+            ),
+            Prefetch("consents", queryset=Consent.objects.filter(revoked_at__isnull=True)),
+        )
+        .order_by("therapist_id", "couple_id")
+    )
+    couples: dict[int, list[int]] = {}
+    for link in links:
+        if link_scopes(link) is not None:
+            couples.setdefault(link.therapist_id, []).append(link.couple_id)
+    return couples
+
+
 def write_session_file(
     *, path: Path, secret_key: str, origin: str, partners: int, therapists: int, weights: dict[str, int], seed: int = 7
 ) -> SessionFile:
     """Replace every stored session with fresh ones for a random sample, and write the file for mix.lua."""
     rng = random.Random(seed)  # noqa: S311 -- which people get sessions, not a secret
     Session.objects.all().delete()  # the benchmark's own database: only our earlier sessions live here
+    forgotten = forget_cached_sessions()
     members = list(
         Membership.objects.filter(left_at__isnull=True, user__email__endswith=f"@{BENCH_DOMAIN}")
         .order_by("pk")
         .values_list("user_id", "couple_id")
     )
     chosen = rng.sample(members, k=min(partners, len(members)))
-    exercise_paths = _exercise_paths([couple_id for _, couple_id in chosen])
+    exercises = exercise_paths([couple_id for _, couple_id in chosen])
     fallback = reverse("exercises:detail", args=[FALLBACK_EXERCISE])
     users = User.objects.in_bulk([user_id for user_id, _ in chosen])
     therapist_ids = list(
@@ -107,8 +154,11 @@ def write_session_file(
         .values_list("user_id", flat=True)
     )
     therapist_users = User.objects.in_bulk(rng.sample(therapist_ids, k=min(therapists, len(therapist_ids))))
+    caseloads = consented_couples(list(therapist_users))
     if not therapist_users:
-        weights = {kind: weight for kind, weight in weights.items() if kind != "caseload"}
+        weights = {kind: weight for kind, weight in weights.items() if kind not in mix.THERAPIST_KINDS}
+    elif not caseloads:
+        weights = {kind: weight for kind, weight in weights.items() if kind != "therapist_couple"}
 
     csrf_token = get_random_string(32)
     lines = [
@@ -116,24 +166,28 @@ def write_session_file(
         f"config\tcsrf_token\t{csrf_token}",
         f"config\tsession_cookie\t{settings.SESSION_COOKIE_NAME}",
         f"config\tcsrf_cookie\t{settings.CSRF_COOKIE_NAME}",
-        f"config\tdashboard_path\t{reverse('couple:dashboard')}",
-        f"config\texercises_path\t{reverse('exercises:index')}",
-        f"config\treference_path\t{optional_url('bench:reference') or '/bench/reference/'}",
-        f"config\tcheckin_path\t{optional_url('daily:checkin') or '-'}",
-        f"config\tcaseload_path\t{optional_url('therapist:caseload') or '-'}",
+        f"config\treference_path\t{mix.reference_path()}",
     ]
+    lines += [f"config\tpath_{kind}\t{url}" for kind, url in mix.fixed_paths().items() if url]
     lines += [f"weight\t{kind}\t{weight}" for kind, weight in weights.items() if weight > 0]
     partner_sessions, therapist_sessions = [], []
     for user_id, couple_id in chosen:
         key = _store(secret_key, users[user_id], PARTNER)
-        partner_sessions.append((user_id, key))
-        lines.append(f"partner\t{key}\t{exercise_paths.get(couple_id, fallback)}")
+        exercise = exercises.get(couple_id, fallback)
+        partner_sessions.append((user_id, key, exercise))
+        lines.append(f"partner\t{key}\t{exercise}")
     for user in therapist_users.values():
         key = _store(secret_key, user, THERAPIST)
-        therapist_sessions.append((user.pk, key))
-        lines.append(f"therapist\t{key}")
+        couple_paths = [reverse("therapist:couple", args=[couple_id]) for couple_id in caseloads.get(user.pk, [])]
+        therapist_sessions.append((user.pk, key, couple_paths))
+        lines.append(f"therapist\t{key}\t{','.join(couple_paths) or '-'}")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
     return SessionFile(
-        path=path, partners=partner_sessions, therapists=therapist_sessions, csrf_token=csrf_token, weights=weights
+        path=path,
+        partners=partner_sessions,
+        therapists=therapist_sessions,
+        csrf_token=csrf_token,
+        weights=weights,
+        forgotten=forgotten,
     )

@@ -7,87 +7,61 @@
    ``--days`` days of activity and therapists with caseloads
    (``trustrepair/bench/web/seed.py``). A later run with the same size skips the
    seeding; ``--reseed`` drops the database and starts again.
-2. Counts the SQL queries of each page in this process (``var/bench_web/queries.txt``).
+2. Counts the SQL queries and the in-process time of each kind of page of the
+   mix (``var/bench_web/queries.txt``; ``trustrepair/bench/web/queries.py``).
 3. Serves the app with gunicorn in production mode (DEBUG off, a fresh secret
    key, secure cookies, CSP, PostgreSQL with CONN_MAX_AGE=60, Redis) on a free
-   127.0.0.1 port, with signed-in sessions made for a sample of people.
-4. Requests every signed-in partner's dashboard once (the cache starts cold;
-   see ``prime_dashboards``), then drives the app with wrk (a second process,
-   loopback only, bounded in time): a warm-up, the mix (dashboard, exercise
-   pages, check-in posts, therapist caseloads) for ``--seconds``, then the
-   dashboard alone, the 5-query reference view alone with the same partners'
-   sessions, and the reference view without a session (``--compare-seconds``
-   each, same connections and threads), in alternating slices (``--rounds``) so
-   that a change in the machine's background load cannot favour one side of the
-   ratio.
+   127.0.0.1 port, with signed-in sessions made for a sample of partners and
+   therapists (the sessions of an earlier run are deleted, from the cache too),
+   and checks that every kind of request answers as expected
+   (``web/preflight.py``).
+4. Drives the app with wrk (a second process, loopback only, bounded in time):
+   a warm-up of the mix, then the mix (``--seconds`` in all), the 5-query
+   reference view with the same partners' sessions and the reference view
+   without a session (``--compare-seconds`` each) in alternating slices
+   (``--rounds``), so that a change in the machine's background load cannot
+   favour one side of the ratio. The mix (``web/mix.py``): dashboard, exercise
+   page, exercise list, check-in post, progress, journey, questions log,
+   agreements, therapist caseload and therapist couple view.
+5. Prints, per kind of page, its share of the mix, its queries and in-process
+   time, and its server p50/p95 under the mix (from gunicorn's access log).
 
 The last line printed is the summary:
-``web: R req/s overall, dashboard p50 X ms, p95 Y ms, errors E, dashboard/reference throughput ratio Z``.
-R is from the mix; X and Y from the dashboard-only run; E counts responses
-other than 2xx/3xx and socket errors over every run, plus any GET answered with
-a redirect (a session that did not work); Z is dashboard-only req/s over
-reference-only req/s, both sent with the same signed-in partners' sessions, so
-both go through the same middleware work (session, user, session policy) and Z
-compares the dashboard's own work with five trivial queries. The session-less
-reference is printed on its own line before the summary (with the ratio to it),
-so nothing is hidden. The command exits 1 when a target (0 errors, p95 < 50 ms,
-Z >= 0.8) is missed, unless ``--report-only``.
+``web: mix R req/s, mix p95 P ms, errors E, mix/reference ratio Z, slowest PAGE S ms``.
+R and P are the mix's throughput and p95 latency as wrk saw them; E counts
+responses other than 2xx/3xx and socket errors over every run, plus any GET
+answered with a redirect (a session that did not work); Z is mix req/s over
+reference req/s, both sent with the same signed-in partners' sessions and
+connections, so both pay the same middleware work (session, user, session
+policy); PAGE is the kind of page with the highest server p95 under the mix and
+S that p95. The session-less reference is printed on its own line before the
+summary. The command exits 1 when a target (0 errors, mix p95 < 100 ms,
+Z >= 0.35) is missed, unless ``--report-only``.
 """
 
 from __future__ import annotations
 
-import http.client
 import os
 import string
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from trustrepair.bench import database
+from trustrepair.bench.web import mix as request_mix
+from trustrepair.bench.web import queries as page_queries
 from trustrepair.bench.web import report, seed
 from trustrepair.bench.web.driver import WrkResult, run_wrk, wrk_path
+from trustrepair.bench.web.preflight import preflight
 from trustrepair.bench.web.server import HOST, Server, collectstatic, free_port, production_env
-from trustrepair.bench.web.sessions import SessionFile, optional_url, write_session_file
+from trustrepair.bench.web.sessions import SessionFile, consented_couples, exercise_paths, write_session_file
 
-# Share of each kind of request in the mix, in percent (kinds without a URL yet are left out).
-MIX = {"dashboard": 40, "exercise": 20, "exercises": 10, "checkin": 20, "caseload": 10}
-LABELS = {
-    "dashboard": "dashboard",
-    "exercise": "exercise page",
-    "exercises": "exercise list",
-    "checkin": "check-in post",
-    "caseload": "therapist caseload",
-}
-
-
-def forget_cached_pages() -> int:
-    """Delete the couple caches (``accounts.couple_cache``) and cached sessions left by an earlier run.
-
-    Every run then starts as a freshly started server would, and two runs in a row measure the same
-    thing. Only those keys go: the rest of the cache (rate limits and the like) is left alone.
-    """
-    from django.contrib.sessions.backends.cached_db import KEY_PREFIX
-    from django.core.cache import caches
-    from django.core.cache.backends.redis import RedisCache
-
-    from accounts import couple_cache
-
-    backend = caches["default"]  # the backend itself: ``django.core.cache.cache`` is a proxy
-    if not isinstance(backend, RedisCache):
-        return 0
-    client = backend._cache.get_client(write=True)
-    patterns = [backend.make_key(f"{couple_cache.KEY_ROOT}*"), backend.make_key(f"{KEY_PREFIX}*")]
-    keys = [key for pattern in patterns for key in client.scan_iter(match=pattern, count=1000)]
-    for start in range(0, len(keys), 1000):
-        client.delete(*keys[start : start + 1000])
-    return len(keys)
+LABELS = request_mix.LABELS
 
 
 class Command(BaseCommand):
@@ -96,16 +70,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--couples", type=int, default=10_000)
         parser.add_argument("--days", type=int, default=90, help="Days of check-ins and activity per couple.")
-        parser.add_argument("--seconds", type=int, default=60, help="Length of the mix run.")
+        parser.add_argument("--seconds", type=int, default=60, help="Seconds of the mix, in all slices.")
         parser.add_argument(
-            "--compare-seconds", type=int, default=20, help="Seconds of dashboard-only and of reference-only load."
+            "--compare-seconds",
+            type=int,
+            default=20,
+            help="Seconds of reference-only load, with sessions and without (each, in all slices).",
         )
         parser.add_argument(
             "--rounds",
             type=int,
             default=4,
-            help="Alternating slices the comparison is split into (the machine's speed drifts within seconds: "
-            "shorter slices cancel more of that drift).",
+            help="Alternating slices the mix and the reference are split into (the machine's speed drifts "
+            "within seconds: shorter slices cancel more of that drift).",
         )
         parser.add_argument("--warmup-seconds", type=int, default=5)
         parser.add_argument("--reseed", action="store_true", help="Drop the benchmark database and seed again.")
@@ -134,16 +111,10 @@ class Command(BaseCommand):
         self.log_dir.mkdir(parents=True, exist_ok=True)
 
         self.prepare_database()
-        paths = {
-            "checkin": optional_url("daily:checkin"),
-            "caseload": optional_url("therapist:caseload"),
-        }
-        weights = dict(MIX)
-        for kind, url in paths.items():
-            if url is None:
-                weights.pop(kind)
-                self.say(f"Note: no {LABELS[kind]} URL in this tree yet; the mix goes on without it.")
-
+        weights, missing = request_mix.available_weights()
+        for kind in missing:
+            self.say(f"Note: no {LABELS[kind]} URL in this tree yet; the mix goes on without it.")
+        paths = request_mix.fixed_paths()
         queries = self.count_queries(paths)
 
         secret_key = get_random_string(64, string.ascii_letters + string.digits + "!#%&()*+,-./:;<=>?@[]^_{|}~")
@@ -159,9 +130,13 @@ class Command(BaseCommand):
             therapists=options["therapists"],
             weights=weights,
         )
-        if "caseload" in weights and "caseload" not in sessions.weights:
-            self.say("Note: no therapists in the benchmark database; the mix goes on without caseload views.")
-        weights = sessions.weights
+        for kind in weights.keys() - sessions.weights.keys():
+            self.say(f"Note: no therapist (or no consented couple) in the benchmark database; no {LABELS[kind]}.")
+        self.say(
+            f"Sessions: {len(sessions.partners)} partners, {len(sessions.therapists)} therapists "
+            f"({sum(len(c) for _, _, c in sessions.therapists)} consented couples); "
+            f"{sessions.forgotten} cached sessions of earlier runs forgotten."
+        )
         server = Server(
             port=port,
             env=env,
@@ -170,18 +145,15 @@ class Command(BaseCommand):
             worker_class=options["worker_class"],
             threads=options["worker_threads"],
         )
-        forgotten = forget_cached_pages()
-        self.say(f"Cache: {forgotten} cached page values and sessions of earlier runs forgotten; this run starts cold.")
         self.say(f"Starting {server.describe()} (DJANGO_ENV=production, CONN_MAX_AGE=60)…")
         server.start()
         try:
             server.wait_ready()
-            self.preflight(server, sessions, paths)
-            primed_errors = self.prime_dashboards(server, sessions)
+            self.say(preflight(server, sessions, paths))
             results, phases = self.load(server, sessions)
         finally:
             server.stop()
-        self.report(results, phases, queries, weights, primed_errors)
+        self.report(results, phases, queries)
 
     # --- 1. database ------------------------------------------------------------------------------
 
@@ -214,139 +186,47 @@ class Command(BaseCommand):
 
     # --- 2. queries per request ---------------------------------------------------------------------
 
-    def count_queries(self, paths: dict) -> dict[str, report.Measured]:
-        from trustrepair.bench.web.sessions import _exercise_paths
-
-        people = report.sample_partners()
+    def count_queries(self, paths: dict) -> dict[str, page_queries.Measured]:
+        people = page_queries.sample_partners()
         exercise_path = None
         if "far along" in people:
             couple = people["far along"].memberships.filter(left_at__isnull=True).first().couple_id
-            exercise_path = _exercise_paths([couple]).get(couple)
-        measured = report.count_queries(
-            exercise_path=exercise_path,
-            checkin_path=paths["checkin"],
-            caseload_path=paths["caseload"],
-            log_dir=self.log_dir,
+            exercise_path = exercise_paths([couple]).get(couple)
+        therapist_couple_path = None
+        therapist = page_queries.first_therapist()
+        if therapist is not None:
+            couples = consented_couples([therapist.pk]).get(therapist.pk)
+            if couples:
+                therapist_couple_path = request_mix.optional_url("therapist:couple", couples[0])
+        measured = page_queries.count_queries(
+            paths=paths, exercise_path=exercise_path, therapist_couple_path=therapist_couple_path, log_dir=self.log_dir
         )
         self.say("Queries per request (in-process, through the middleware; SQL in var/bench_web/queries.txt):")
         for name, m in measured.items():
             self.say(
-                f"  {name:<26} {m.queries:>3} queries  {m.sql_ms:6.1f} ms SQL  {m.total_ms:6.1f} ms in all  HTTP {m.status}"
+                f"  {LABELS.get(name, name):<26} {m.queries:>3} queries  {m.sql_ms:6.1f} ms SQL  "
+                f"{m.total_ms:6.1f} ms in all  HTTP {m.status}"
             )
         if self.options["profile"] and "far along" in people:
-            self.say("  " + report.profile_dashboard(people["far along"], self.log_dir / "dashboard-profile.txt"))
+            self.say("  " + page_queries.profile_dashboard(people["far along"], self.log_dir / "dashboard-profile.txt"))
         return measured
 
-    # --- 3. before the load: every kind of request works ----------------------------------------------
-
-    def preflight(self, server: Server, sessions: SessionFile, paths: dict) -> None:
-        """One request of each kind with the prepared sessions, checked for status, content and effect.
-
-        A session that did not work would show as a redirect to the sign-in page and a
-        CSRF problem as a 403, so the load that follows measures the real pages.
-        """
-        from exercises.models import CheckIn
-
-        lines = sessions.path.read_text().splitlines()
-        partner = next(line.split("\t") for line in lines if line.startswith("partner\t"))
-        partner_id = sessions.partners[0][0]
-        partner_cookie = f"{settings.SESSION_COOKIE_NAME}={partner[1]}"
-        checks = [
-            ("dashboard", "GET", "/couple/", {"Cookie": partner_cookie}, None, 200, b"Waiting for you"),
-            ("exercise page", "GET", partner[2], {"Cookie": partner_cookie}, None, 200, None),
-            ("exercise list", "GET", "/couple/exercises/", {"Cookie": partner_cookie}, None, 200, None),
-            ("reference", "GET", "/bench/reference/", {"Cookie": partner_cookie}, None, 200, b"ok"),
-            ("reference without a session", "GET", "/bench/reference/", {}, None, 200, b"ok"),
-        ]
-        if paths["checkin"]:
-            headers = {
-                "Cookie": f"{partner_cookie}; {settings.CSRF_COOKIE_NAME}={sessions.csrf_token}",
-                "X-CSRFToken": sessions.csrf_token,
-                "Origin": server.url,
-                "Referer": server.url + paths["checkin"],
-                "Content-Type": "application/x-www-form-urlencoded",
-            }
-            body = "mood=calm&safety=6&trust=5&need=&share=ratings&therapist_visible=on"
-            checks.append(("check-in post", "POST", paths["checkin"], headers, body, 302, paths["checkin"]))
-        if paths["caseload"] and sessions.therapists:
-            cookie = f"{settings.SESSION_COOKIE_NAME}={sessions.therapists[0][1]}"
-            checks.append(("caseload", "GET", paths["caseload"], {"Cookie": cookie}, None, 200, b"<table"))
-        started = timezone.now()
-        for label, method, path, headers, body, expected, marker in checks:
-            conn = http.client.HTTPConnection(HOST, server.port, timeout=30)
-            try:
-                conn.request(method, path, body=body, headers=headers)
-                reply = conn.getresponse()
-                content = reply.read()
-            finally:
-                conn.close()
-            location = reply.getheader("Location") or ""
-            if expected in (301, 302, 303):
-                ok = reply.status == expected and location == marker
-            else:
-                ok = reply.status == expected and (marker is None or marker in content)
-            if not ok:
-                where = location or content[:300].decode("utf-8", "replace")
-                raise CommandError(
-                    f"Pre-flight: {label} ({method} {path}) answered {reply.status}, expected {expected}: {where}\n"
-                    f"Server log: {server.error_log}"
-                )
-        if paths["checkin"] and not CheckIn.objects.filter(user_id=partner_id, updated_at__gte=started).exists():
-            raise CommandError("Pre-flight: the check-in post answered as expected but saved no check-in.")
-        self.say(f"Pre-flight: {len(checks)} kinds of request answer as expected with the prepared sessions.")
-
-    def prime_dashboards(self, server: Server, sessions: SessionFile) -> int:
-        """Every partner's dashboard once, before any load; returns how many did not answer 200.
-
-        The cache starts cold, and a timed warm-up reaches every partner only on a fast machine
-        (500 partners, and a slow machine serves a few hundred dashboards in the warm-up and the
-        mix). A page no one asked for before would otherwise be rendered for the first time
-        inside the comparison, and how many are depends on the machine's speed, not on the app.
-        What the mix changes (check-ins, notifications) is still rendered again in the comparison.
-        """
-        cookies = [
-            f"{settings.SESSION_COOKIE_NAME}={key}; {settings.CSRF_COOKIE_NAME}={sessions.csrf_token}"
-            for _, key in sessions.partners
-        ]
-
-        def visit(share: list[str]) -> int:
-            conn = http.client.HTTPConnection(HOST, server.port, timeout=30)
-            failed = 0
-            try:
-                for cookie in share:
-                    conn.request("GET", "/couple/", headers={"Cookie": cookie})
-                    reply = conn.getresponse()
-                    reply.read()
-                    failed += reply.status != 200
-            finally:
-                conn.close()
-            return failed
-
-        started = time.monotonic()
-        lanes = self.options["workers"] * 2  # every worker busy, as under the load
-        with ThreadPoolExecutor(max_workers=lanes) as pool:
-            failed = sum(pool.map(visit, [cookies[lane::lanes] for lane in range(lanes)]))
-        self.say(
-            f"Primed: each of the {len(cookies)} partners' dashboards requested once in "
-            f"{time.monotonic() - started:.1f} s ({failed} not answered 200), so no page is rendered "
-            "for the first time during the comparison."
-        )
-        return failed
-
-    # --- 4. the load ------------------------------------------------------------------------------------
+    # --- 3. the load ------------------------------------------------------------------------------------
 
     def load(self, server: Server, sessions: SessionFile) -> tuple[dict[str, WrkResult], dict[str, list[str]]]:
-        """Warm-up, the mix, then the dashboard and the reference in alternating slices.
+        """Warm-up, then the mix and the reference in alternating slices.
 
-        Alternating (dashboard, reference, dashboard, reference, …) keeps a change in the
+        Alternating (mix, reference, session-less reference, mix, …) keeps a change in the
         machine's background load from landing on one side of the ratio only.
         """
         options = self.options
         rounds = max(1, options["rounds"])
-        slice_seconds = max(1, round(options["compare_seconds"] / rounds))
-        plan = [("warmup", "mix", options["warmup_seconds"]), ("mix", "mix", options["seconds"])]
-        kinds = ("dashboard", "reference", "reference_anonymous")
-        plan += [(kind, kind, slice_seconds) for _ in range(rounds) for kind in kinds]
+        mix_seconds = max(1, round(options["seconds"] / rounds))
+        compare_seconds = max(1, round(options["compare_seconds"] / rounds))
+        plan = [("warmup", "mix", options["warmup_seconds"])]
+        for _ in range(rounds):
+            plan += [("mix", "mix", mix_seconds)]
+            plan += [(kind, kind, compare_seconds) for kind in request_mix.REFERENCE_KINDS]
         runs: dict[str, list[WrkResult]] = {}
         phases: dict[str, list[str]] = {}
         self.say(
@@ -372,38 +252,37 @@ class Command(BaseCommand):
             time.sleep(0.2)  # let the workers write their last access-log lines
             runs.setdefault(name, []).append(result)
             phases.setdefault(name, []).extend(server.access_lines(start))
-            self.say(f"  {name:<9} {seconds:>3} s: {result.line()} (load average {os.getloadavg()[0]:.2f})")
+            self.say(f"  {name:<19} {seconds:>3} s: {result.line()} (load average {os.getloadavg()[0]:.2f})")
         results = {name: WrkResult.combine(name, parts) if len(parts) > 1 else parts[0] for name, parts in runs.items()}
         return results, phases
 
-    # --- 5. the report --------------------------------------------------------------------------------------
+    # --- 4. the report --------------------------------------------------------------------------------------
 
-    def report(
-        self, results: dict[str, WrkResult], phases: dict, queries: dict, weights: dict, primed_errors: int
-    ) -> None:
-        mix, dashboard, reference = results["mix"], results["dashboard"], results["reference"]
+    def report(self, results: dict[str, WrkResult], phases: dict, queries: dict) -> None:
+        mix, reference = results["mix"], results["reference"]
         self.say()
-        issued = mix.issued()
-        total = sum(issued.values()) or 1
-        share = ", ".join(f"{LABELS.get(kind, kind)} {100 * n / total:.0f}%" for kind, n in issued.items())
-        self.say(f"Mix ({share}), server time per route from the access log:")
         unexpected = 0
-        for name in ("warmup", "mix", "dashboard", "reference", "reference_anonymous"):
-            stats, bad = report.access_stats(phases.get(name, []))
+        stats: dict[str, report.RouteStats] = {}
+        for name in phases:
+            phase_stats, bad = report.access_stats(phases[name])
             unexpected += bad
             if name == "mix":
-                for route, route_stats in sorted(stats.items(), key=lambda kv: -kv[1].count):
-                    self.say(f"  {route_stats.line(route)}")
+                stats = phase_stats
         self.say(
-            f"Dashboard only ({dashboard.slices} × {dashboard.seconds / dashboard.slices:.0f} s): "
-            f"{dashboard.rps:.1f} req/s, p50 {dashboard.ms('p50_us'):.1f} ms, "
-            f"p95 {dashboard.ms('p95_us'):.1f} ms, p99 {dashboard.ms('p99_us'):.1f} ms."
+            f"Mix ({mix.slices} × {mix.seconds / mix.slices:.0f} s): {mix.rps:.1f} req/s, "
+            f"p50 {mix.ms('p50_us'):.1f} ms, p95 {mix.ms('p95_us'):.1f} ms, p99 {mix.ms('p99_us'):.1f} ms "
+            "(wrk's side). Per page: queries and time in-process, server time under the mix (access log):"
         )
+        for line in report.page_table(stats, queries, mix.issued()):
+            self.say(line)
+        others = {kind: s for kind, s in stats.items() if kind not in request_mix.KINDS}
+        for kind, route_stats in others.items():
+            self.say(f"  also in the mix: {route_stats.line(kind)}")
         self.say(
-            f"Reference only (5 × SELECT 1 with the same partners' sessions as the dashboard; "
+            f"Reference only (5 × SELECT 1 with the same partners' sessions as the mix; "
             f"{reference.slices} × {reference.seconds / reference.slices:.0f} s): "
             f"{reference.rps:.1f} req/s, p50 {reference.ms('p50_us'):.1f} ms, "
-            f"p95 {reference.ms('p95_us'):.1f} ms."
+            f"p95 {reference.ms('p95_us'):.1f} ms; {queries['reference'].queries} queries."
         )
         anonymous = results.get("reference_anonymous")
         if anonymous is not None:
@@ -411,24 +290,20 @@ class Command(BaseCommand):
                 f"Reference only without a session (5 × SELECT 1, no cookie; "
                 f"{anonymous.slices} × {anonymous.seconds / anonymous.slices:.0f} s): {anonymous.rps:.1f} req/s, "
                 f"p50 {anonymous.ms('p50_us'):.1f} ms, p95 {anonymous.ms('p95_us'):.1f} ms; "
-                f"dashboard/session-less reference ratio {dashboard.rps / anonymous.rps if anonymous.rps else 0:.2f}."
+                f"mix/session-less reference ratio {mix.rps / anonymous.rps if anonymous.rps else 0:.2f}."
             )
-        dash_q = queries.get("dashboard (far along)") or next(
-            (m for name, m in queries.items() if name.startswith("dashboard")), None
-        )
-        if dash_q is not None:
-            self.say(f"Queries: dashboard {dash_q.queries}, reference {queries['reference'].queries}.")
         http_errors = sum(r.http_errors for r in results.values())
         socket_errors = sum(r.socket_errors for r in results.values())
-        errors = http_errors + socket_errors + unexpected + primed_errors
+        errors = http_errors + socket_errors + unexpected
         self.say(
             f"Errors over all runs: {http_errors} responses other than 2xx/3xx, {socket_errors} socket errors, "
-            f"{unexpected} GETs answered with a redirect, {primed_errors} primed dashboards not answered 200."
+            f"{unexpected} GETs answered with a redirect."
         )
-        ratio = dashboard.rps / reference.rps if reference.rps else 0.0
-        text, met = report.targets(errors, dashboard, ratio)
+        ratio = mix.rps / reference.rps if reference.rps else 0.0
+        page, page_p95 = report.slowest(stats)
+        text, met = report.targets(errors, mix, ratio)
         self.say(text)
         self.say(f"Logs: {self.log_dir}")
-        self.say(report.summary_line(mix=mix, dashboard=dashboard, errors=errors, ratio=ratio))
+        self.say(report.summary_line(mix=mix, errors=errors, ratio=ratio, slowest_page=page, slowest_ms=page_p95))
         if not met and not self.options["report_only"]:
             sys.exit(1)
