@@ -23,9 +23,9 @@ class ExerciseError(Exception):
     """A step that cannot go ahead; the message is safe to show."""
 
 
-def participants(run: Run) -> list[User]:
-    """The partners this run waits for: everyone the exercise's audience fits."""
-    roles = roles_by_user(run.couple)
+def participants(run: Run, roles: dict[int, set[str]] | None = None) -> list[User]:
+    """The partners this run waits for: everyone the exercise's audience fits (``roles``: if already read)."""
+    roles = roles_by_user(run.couple) if roles is None else roles
     partners = run.couple.partners()
     chosen = [p for p in partners if fits(run.exercise.audience, roles.get(p.pk))]
     if run.exercise.audience == Audience.BOTH and len(partners) < 2:

@@ -35,7 +35,9 @@ def index(request: HttpRequest, couple) -> HttpResponse:
 
 @couple_required
 def detail(request: HttpRequest, slug: str, couple) -> HttpResponse:
-    exercise = get_object_or_404(Exercise.objects.published().select_related("module"), slug=slug)
+    exercise = get_object_or_404(
+        Exercise.objects.published().select_related("module").prefetch_related("steps"), slug=slug
+    )
     progress = progress_for(couple=couple, user=request.user)
     if not progress.is_unlocked(exercise):
         return render(request, "exercises/locked.html", {"exercise": exercise, "progress": progress})
@@ -44,6 +46,7 @@ def detail(request: HttpRequest, slug: str, couple) -> HttpResponse:
     if exercise.kind == Kind.AFTERMATH:
         return _incidents(request, couple, exercise)
     run = paired.run_get_or_create(couple=couple, exercise=exercise)
+    run.exercise = exercise  # already read, with its steps
     return _run_page(request, couple, run, progress)
 
 
@@ -67,7 +70,9 @@ def _incidents(request: HttpRequest, couple, exercise) -> HttpResponse:
 
 def _incident_run(request: HttpRequest, pk: int) -> Run:
     incident = couple_object_or_404(
-        request, Run.objects.select_related("incident", "exercise", "couple"), incident_id=pk
+        request,
+        Run.objects.select_related("incident", "exercise__module").prefetch_related("exercise__steps"),
+        incident_id=pk,
     )
     return incident
 
@@ -79,6 +84,7 @@ def incident(request: HttpRequest, pk: int, couple) -> HttpResponse:
 
 
 def _run_page(request: HttpRequest, couple, run: Run, progress) -> HttpResponse:
+    run.couple = couple  # the door's couple, with its members loaded
     exercise = run.exercise
     steps = list(exercise.steps.all())
     view = run_view(run=run, viewer=request.user)
@@ -90,7 +96,7 @@ def _run_page(request: HttpRequest, couple, run: Run, progress) -> HttpResponse:
         "view": view,
         "partner": couple.partner_of(request.user),
         "progress_item": progress.by_exercise.get(exercise.pk),
-        "i_take_part": request.user in paired.participants(run),
+        "i_take_part": request.user in paired.participants(run, progress.roles),
     }
     if (mine is not None and mine.is_submitted) or not context["i_take_part"]:
         if run.revealed_at and exercise.kind == Kind.AFTERMATH:
