@@ -29,6 +29,26 @@ def _scheme(value: str) -> str:
     return cleaned.split(":", 1)[0] if ":" in cleaned else ""
 
 
+def _attribute_problems(tag: str, attrs: dict) -> list[str]:
+    found = []
+    for name, value in attrs.items():
+        if name.startswith("on") or name.startswith("hx-on"):
+            found.append(f"<{tag} {name}=…> event handler")
+        if name in URL_ATTRIBUTES and value and _scheme(value) in {"javascript", "vbscript"}:
+            found.append(f"<{tag} {name}={value!r}>")
+        if name == "hx-trigger" and value and "load" in value.lower():
+            found.append(f"<{tag} hx-trigger={value!r}> (htmx would fire it by itself)")
+        if name == "style" and value and "javascript:" in value.lower():
+            found.append(f"<{tag} style={value!r}>")
+    return found
+
+
+def _foreign_script(node, allow_scripts: bool) -> bool:
+    src = node.attrs.get("src") or ""
+    own = src and urlsplit(src).netloc == "" and urlsplit(src).path.startswith(OWN_SCRIPT_PREFIXES)
+    return not allow_scripts or not own or any(isinstance(child, str) for child in node.children)
+
+
 def html_problems(
     document: str | bytes, *, payloads: Iterable[str] = DANGEROUS, allow_scripts: bool = True
 ) -> list[str]:
@@ -44,20 +64,9 @@ def html_problems(
             found.append('<img src="x">')
         if tag == "meta" and "http-equiv" in node.attrs:
             found.append("<meta http-equiv>")
-        if tag == "script":
-            src = node.attrs.get("src") or ""
-            own = src and urlsplit(src).netloc == "" and urlsplit(src).path.startswith(OWN_SCRIPT_PREFIXES)
-            if not allow_scripts or not own or any(isinstance(child, str) for child in node.children):
-                found.append(f"<script src={src!r}> that is not the app's own")
-        for name, value in node.attrs.items():
-            if name.startswith("on") or name.startswith("hx-on"):
-                found.append(f"<{tag} {name}=…> event handler")
-            if name in URL_ATTRIBUTES and value and _scheme(value) in {"javascript", "vbscript"}:
-                found.append(f"<{tag} {name}={value!r}>")
-            if name == "hx-trigger" and value and "load" in value.lower():
-                found.append(f"<{tag} hx-trigger={value!r}> (htmx would fire it by itself)")
-            if name == "style" and value and "javascript:" in value.lower():
-                found.append(f"<{tag} style={value!r}>")
+        if tag == "script" and _foreign_script(node, allow_scripts):
+            found.append(f"<script src={node.attrs.get('src') or ''!r}> that is not the app's own")
+        found += _attribute_problems(tag, node.attrs)
     return found
 
 

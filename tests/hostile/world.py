@@ -138,7 +138,53 @@ def build_world(*, crowd: bool = True) -> World:
     call_command("load_curriculum", verbosity=0)
     planted: dict[str, list[str]] = defaultdict(list)
 
-    # --- The cast: partners and therapists whose names are payloads -----------------------------
+    a, b, staff, couple = _plant_cast(planted)
+    fractures, notes = _plant_onboarding(couple, a, b, corpus, planted)
+    therapist, therapist2 = _plant_therapists(couple, staff, planted)
+
+    exercises = {e.slug: e for e in Exercise.objects.published().prefetch_related("steps")}
+    # One cycle of texts shared by the step-by-step exercises, the drafts and the aftermath, in that order.
+    text_for = _cycling_texts(corpus)
+    runs = _plant_step_by_step(couple, a, b, exercises, text_for, corpus, planted)
+    drafts = _plant_drafts(couple, a, exercises, text_for)
+    incidents = _plant_aftermath(couple, a, b, exercises, text_for, corpus, planted)
+
+    _plant_accountability(couple, a, b, corpus, planted)
+    _plant_questions(couple, a, b, corpus, planted)
+    _plant_agreements(couple, a, b, corpus, planted)
+    _plant_rituals(couple, a, b, corpus, planted)
+    _plant_appreciations(couple, a, b, corpus, planted)
+    _plant_checkins(couple, a, b, corpus, planted)
+    _plant_therapist_work(couple, a, therapist, therapist2, exercises, corpus, planted)
+    crowd_therapists = _plant_crowd_therapists(couple, corpus, planted)
+
+    crowd_couples: list[tuple[User, User]] = []
+    join_tokens: dict[int, str] = {}
+    if crowd:
+        crowd_couples, join_tokens = _plant_crowd(therapist, fractures, notes, planted)
+
+    return World(
+        a=a,
+        b=b,
+        therapist=therapist,
+        therapist2=therapist2,
+        staff=staff,
+        couple=couple,
+        crowd=crowd_couples,
+        crowd_therapists=crowd_therapists,
+        join_tokens=join_tokens,
+        runs=runs,
+        incidents=incidents,
+        drafts=drafts,
+        planted=planted,
+    )
+
+
+# --- The cast: partners and therapists whose names are payloads -------------------------------------
+
+
+def _plant_cast(planted: dict[str, list[str]]) -> tuple[User, User, User, object]:
+    """Partners A and B (payload names), a staff member, and the couple A created and B joined."""
     a = _person('"><script>alert(1)</script>', "hostile-a@example.test")
     b = _person("<img src=x onerror=alert(1)>", "hostile-b@example.test")
     staff = _person("Staff", "staff@example.test", is_staff=True, is_superuser=True)
@@ -148,7 +194,11 @@ def build_world(*, crowd: bool = True) -> World:
     invitation = Invitation.objects.get(couple=couple, email=b.email)
     pairing.invitation_accept(invitation=invitation, user=b)
     planted["display_name"] += [a.display_name, b.display_name]
+    return a, b, staff, couple
 
+
+def _plant_onboarding(couple, a: User, b: User, corpus: list[str], planted) -> tuple[list[str], list[str]]:
+    """Onboarding and the safety check of A and B; returns all the packed values, the crowd takes the rest."""
     # Onboarding: A was hurt, B caused it; "in your own words" holds packed payloads.
     fractures = pack(corpus, OnboardingLimit)
     onboarding.onboarding_submit(
@@ -167,7 +217,11 @@ def build_world(*, crowd: bool = True) -> World:
             user=person, couple=couple, afraid_of_partner="no", threats_or_violence="no", note=note
         )
         planted["safety_note"] += unpack(note)
+    return fractures, notes
 
+
+def _plant_therapists(couple, staff: User, planted) -> tuple[User, User]:
+    """Two verified, two-factor therapists consented by both partners; the first unlocks every module."""
     therapist = _person("<svg onload=alert(1)>", "hostile-therapist@example.test")
     therapy.profile_create(
         user=therapist,
@@ -194,15 +248,25 @@ def build_world(*, crowd: bool = True) -> World:
     planted["region"] += [p.therapist_profile.region for p in (therapist, therapist2)]
     for module in Module.objects.published():
         therapy.module_unlock(couple=couple, therapist=therapist, module=module)
+    return therapist, therapist2
 
-    # --- Step-by-step exercises ------------------------------------------------------------------
-    exercises = {e.slug: e for e in Exercise.objects.published().prefetch_related("steps")}
-    runs: dict[str, Run] = {}
+
+# --- Step-by-step exercises ------------------------------------------------------------------------
+
+
+def _cycling_texts(corpus: list[str]):
+    """A ``text_for(step, guess)`` for ``_answers_for`` that hands out the corpus in a cycle."""
     texts = itertools.cycle(corpus)
 
     def text_for(step, guess):
         return next(texts)
 
+    return text_for
+
+
+def _plant_step_by_step(couple, a: User, b: User, exercises, text_for, corpus: list[str], planted) -> dict[str, Run]:
+    """Three exercises answered and revealed, then every payload in answer revisions and guesses."""
+    runs: dict[str, Run] = {}
     for slug in ("naming-what-happened", "inner-world-fears", "what-the-hurt-meant"):
         exercise = exercises[slug]
         run = paired.run_get_or_create(couple=couple, exercise=exercise)
@@ -225,7 +289,10 @@ def build_world(*, crowd: bool = True) -> World:
     for value, guess in zip(corpus, reversed(corpus), strict=True):
         paired.answer_revise(run=fears, user=a, step=guess_step, value=value, guess=guess)
     planted["guess"] += corpus
+    return runs
 
+
+def _plant_drafts(couple, a: User, exercises, text_for) -> dict[str, Run]:
     # Drafts: the form shows them again, in textareas and in <input value="…">.
     drafts: dict[str, Run] = {}
     for slug in ("small-promises-kept", "our-emotional-bank-account"):
@@ -233,7 +300,10 @@ def build_world(*, crowd: bool = True) -> World:
         run = paired.run_get_or_create(couple=couple, exercise=exercise)
         paired.draft_save(run=run, user=a, answers=_answers_for(exercise, text_for))
         drafts[slug] = run
+    return drafts
 
+
+def _plant_aftermath(couple, a: User, b: User, exercises, text_for, corpus: list[str], planted) -> list[Run]:
     # Aftermath: one incident per payload; the first two revealed, with a joint note each.
     aftermath = exercises["aftermath-of-a-fight"]
     incidents = []
@@ -247,15 +317,24 @@ def build_world(*, crowd: bool = True) -> World:
         paired.joint_note_save(run=run, user=a, text=note)
     for note in joint_notes[:2]:
         planted["joint_note"] += unpack(note)
+    return incidents
 
-    # --- Accountability: B writes a version per payload, A answers each with what is missing ---------
+
+# --- Accountability: B writes a version per payload, A answers each with what is missing -------------
+
+
+def _plant_accountability(couple, a: User, b: User, corpus: list[str], planted) -> None:
     for payload, missing in zip(corpus, reversed(corpus), strict=True):
         accountability.statement_write(couple=couple, author=b, text=payload, visibility=Visibility.COUPLE_THERAPIST)
         accountability.statement_respond(couple=couple, author=a, felt_heard=3, missing=missing, heard_enough=False)
     planted["statement"] += corpus
     planted["statement_missing"] += corpus
 
-    # --- Questions log: A asks, B answers; one question carries every payload in its answer history ----
+
+# --- Questions log: A asks, B answers; one question carries every payload in its answer history ------
+
+
+def _plant_questions(couple, a: User, b: User, corpus: list[str], planted) -> None:
     asked = []
     for i, payload in enumerate(corpus):
         visibility = Visibility.COUPLE_THERAPIST if i % 2 else Visibility.COUPLE
@@ -268,7 +347,11 @@ def build_world(*, crowd: bool = True) -> World:
     planted["question"] += corpus
     planted["question_answer"] += corpus
 
-    # --- Agreements: a proposal per payload; B accepts, counters or declines some; logs with notes ------
+
+# --- Agreements: a proposal per payload; B accepts, counters or declines some; logs with notes --------
+
+
+def _plant_agreements(couple, a: User, b: User, corpus: list[str], planted) -> None:
     category = agreements.category_choices(couple)[0][0]
     proposals = [
         agreements.agreement_propose(couple=couple, user=a, category=category, text=p, review_on=None) for p in corpus
@@ -290,7 +373,11 @@ def build_world(*, crowd: bool = True) -> World:
         )
         planted["agreement_log"].append(note)
 
-    # --- Rituals ---------------------------------------------------------------------------------
+
+# --- Rituals -----------------------------------------------------------------------------------------
+
+
+def _plant_rituals(couple, a: User, b: User, corpus: list[str], planted) -> None:
     for i, (what, when) in enumerate(zip(corpus, reversed(corpus), strict=True)):
         ritual = rituals.ritual_plan(
             couple=couple, user=(a, b)[i % 2], what=what, when=when, frequency=Ritual.Frequency.WEEKLY
@@ -300,7 +387,11 @@ def build_world(*, crowd: bool = True) -> World:
     planted["ritual_what"] += corpus
     planted["ritual_when"] += [p for p in corpus if len(p) <= RitualWhenLimit]
 
-    # --- Appreciations (and the in-app notice of each) -------------------------------------------
+
+# --- Appreciations (and the in-app notice of each) ---------------------------------------------------
+
+
+def _plant_appreciations(couple, a: User, b: User, corpus: list[str], planted) -> None:
     for i, payload in enumerate(corpus):
         sender = (a, b)[i % 2]
         visibility = Visibility.COUPLE_THERAPIST if i % 3 else Visibility.COUPLE
@@ -310,7 +401,11 @@ def build_world(*, crowd: bool = True) -> World:
         notify_appreciation_received(appreciation)
     planted["appreciation"] += corpus
 
-    # --- Check-ins: a shared need ("everything") for each of the last seven days -------------------
+
+# --- Check-ins: a shared need ("everything") for each of the last seven days ---------------------------
+
+
+def _plant_checkins(couple, a: User, b: User, corpus: list[str], planted) -> None:
     needs = itertools.cycle(pack(corpus, NeedLimit))
     for person in (a, b):
         today = daily.local_today(person)
@@ -328,7 +423,12 @@ def build_world(*, crowd: bool = True) -> World:
     # The quiet time B set: A's preferences page says who set it.
     daily.quiet_window_set(couple=couple, user=b, starts=dt.time(22), ends=dt.time(7))
 
-    # --- Therapists: notes, recommendations, an access log ------------------------------------------
+
+# --- Therapists: notes, recommendations, an access log -------------------------------------------------
+
+
+def _plant_therapist_work(couple, a: User, therapist: User, therapist2: User, exercises, corpus, planted) -> None:
+    """The first therapist's notes, then both therapists' recommendations, until the packed notes run out."""
     for payload in corpus:
         therapy.note_create(couple=couple, therapist=therapist, text=payload)
     planted["therapist_note"] += corpus
@@ -337,15 +437,22 @@ def build_world(*, crowd: bool = True) -> World:
     progress = progress_for(couple=couple, user=a)
     done = {pk for pk, item in progress.by_exercise.items() if item.status == ProgressStatus.COMPLETE}
     for person in (therapist, therapist2):
-        for exercise in exercises.values():
-            if exercise.pk in done:
-                continue
-            note = next(recommendation_notes, None)
-            if note is None:
-                break
-            therapy.recommend(couple=couple, therapist=person, exercise=exercise, note=note)
-            planted["recommendation_note"] += unpack(note)
+        _recommend(couple, person, exercises, done, recommendation_notes, planted)
 
+
+def _recommend(couple, therapist: User, exercises, done: set[int], notes, planted) -> None:
+    """``therapist`` recommends each exercise not ``done``, one note each from ``notes``, while they last."""
+    for exercise in exercises.values():
+        if exercise.pk in done:
+            continue
+        note = next(notes, None)
+        if note is None:
+            return
+        therapy.recommend(couple=couple, therapist=therapist, exercise=exercise, note=note)
+        planted["recommendation_note"] += unpack(note)
+
+
+def _plant_crowd_therapists(couple, corpus: list[str], planted) -> list[User]:
     # Unverified therapists linked to the couple (no consent yet): a licence number each, and names.
     crowd_therapists = []
     practices = itertools.cycle(pack(corpus, PracticeLimit, sep=" "))
@@ -366,68 +473,70 @@ def build_world(*, crowd: bool = True) -> World:
         planted["crowd_practice_name"] += unpack(practice, " ")
         planted["crowd_region"] += unpack(region, " ")
         planted["crowd_licence_number"].append(licence)
+    return crowd_therapists
 
-    # --- The crowd: every payload that fits is somebody's display name --------------------------------
+
+# --- The crowd: every payload that fits is somebody's display name ------------------------------------
+
+
+def _plant_crowd(
+    therapist: User, fractures: list[str], notes: list[str], planted
+) -> tuple[list[tuple[User, User]], dict[int, str]]:
+    """Couples of payload names, onboarded with the packed values A and B left over, all linked to ``therapist``."""
     crowd_couples: list[tuple[User, User]] = []
     join_tokens: dict[int, str] = {}
-    if crowd:
-        names = list(NAMES)
-        if len(names) % 2:
-            names.append("Plain Name")
-        fracture_values = iter(fractures[2:])
-        note_values = iter(notes[2:])
-        for n, (first_name, second_name) in enumerate(itertools.batched(names, 2)):
-            first = _person(first_name, f"crowd-{n}-a@example.test")
-            second = _person(second_name, f"crowd-{n}-b@example.test")
-            space = pairing.couple_create(user=first)
-            pairing.invitation_send_by_email(couple=space, inviter=first, email=second.email)
-            # A second, still pending link invitation whose raw token the test knows: the join page shows the name.
-            token = f"hostile-join-token-{n:04d}"
-            Invitation.objects.create(
-                couple=space,
-                inviter=first,
-                kind=Invitation.Kind.LINK,
-                email=f"pending-{n}@example.test",
-                token_hash=pairing.hash_token(token),
-                expires_at=timezone.now() + dt.timedelta(days=1),
-            )
-            join_tokens[first.pk] = token
-            sent = Invitation.objects.get(couple=space, email=second.email)
-            # Accepting revokes the other pending invitations; put the test's own back to pending afterwards.
-            pairing.invitation_accept(invitation=sent, user=second)
-            Invitation.objects.filter(couple=space, token_hash=pairing.hash_token(token)).update(revoked_at=None)
-            for person in (first, second):
-                fracture = next(fracture_values, "")
-                onboarding.onboarding_submit(
-                    couple=space, user=person, roles={"trust": "both"}, other_fracture=fracture,
-                    baseline_safety=5, baseline_trust=5,
-                )  # fmt: skip
-                planted["crowd_other_fracture"] += unpack(fracture)
-                note = next(note_values, None)
-                if note is not None:
-                    onboarding.safety_check_save(
-                        user=person, couple=space, afraid_of_partner="no", threats_or_violence="no", note=note
-                    )
-                    planted["crowd_safety_note"] += unpack(note)
-            link(space, therapist)
-            crowd_couples.append((first, second))
-            planted["crowd_display_name"] += [first.display_name, second.display_name]
+    names = list(NAMES)
+    if len(names) % 2:
+        names.append("Plain Name")
+    fracture_values = iter(fractures[2:])
+    note_values = iter(notes[2:])
+    for n, (first_name, second_name) in enumerate(itertools.batched(names, 2)):
+        first = _person(first_name, f"crowd-{n}-a@example.test")
+        second = _person(second_name, f"crowd-{n}-b@example.test")
+        space, join_tokens[first.pk] = _crowd_space(n, first, second)
+        for person in (first, second):
+            _crowd_onboard(space, person, fracture_values, note_values, planted)
+        link(space, therapist)
+        crowd_couples.append((first, second))
+        planted["crowd_display_name"] += [first.display_name, second.display_name]
+    return crowd_couples, join_tokens
 
-    return World(
-        a=a,
-        b=b,
-        therapist=therapist,
-        therapist2=therapist2,
-        staff=staff,
-        couple=couple,
-        crowd=crowd_couples,
-        crowd_therapists=crowd_therapists,
-        join_tokens=join_tokens,
-        runs=runs,
-        incidents=incidents,
-        drafts=drafts,
-        planted=planted,
+
+def _crowd_space(n: int, first: User, second: User) -> tuple[object, str]:
+    """The couple ``first`` created and ``second`` joined by email, and the raw token of a pending link invitation."""
+    space = pairing.couple_create(user=first)
+    pairing.invitation_send_by_email(couple=space, inviter=first, email=second.email)
+    # A second, still pending link invitation whose raw token the test knows: the join page shows the name.
+    token = f"hostile-join-token-{n:04d}"
+    Invitation.objects.create(
+        couple=space,
+        inviter=first,
+        kind=Invitation.Kind.LINK,
+        email=f"pending-{n}@example.test",
+        token_hash=pairing.hash_token(token),
+        expires_at=timezone.now() + dt.timedelta(days=1),
     )
+    sent = Invitation.objects.get(couple=space, email=second.email)
+    # Accepting revokes the other pending invitations; put the test's own back to pending afterwards.
+    pairing.invitation_accept(invitation=sent, user=second)
+    Invitation.objects.filter(couple=space, token_hash=pairing.hash_token(token)).update(revoked_at=None)
+    return space, token
+
+
+def _crowd_onboard(space, person: User, fracture_values, note_values, planted) -> None:
+    """Onboarding with the next leftover fracture value (or none), and a safety check while notes are left."""
+    fracture = next(fracture_values, "")
+    onboarding.onboarding_submit(
+        couple=space, user=person, roles={"trust": "both"}, other_fracture=fracture,
+        baseline_safety=5, baseline_trust=5,
+    )  # fmt: skip
+    planted["crowd_other_fracture"] += unpack(fracture)
+    note = next(note_values, None)
+    if note is not None:
+        onboarding.safety_check_save(
+            user=person, couple=space, afraid_of_partner="no", threats_or_violence="no", note=note
+        )
+        planted["crowd_safety_note"] += unpack(note)
 
 
 # Field limits, read from the models so the packing follows any change to them.
