@@ -1,4 +1,6 @@
-"""Isolation cases of the daily rhythm: check-ins (both partners' words carry the marker) and notifications."""
+"""Isolation cases of the daily rhythm: check-ins (both partners' words carry the marker), quiet time, notifications."""
+
+import datetime as dt
 
 from exercises.daily import services
 from exercises.models import CheckIn, Notification
@@ -18,6 +20,12 @@ def _checkins(world) -> dict:
     return {}
 
 
+def _quiet_window(world) -> dict:
+    _checkins(world)
+    services.quiet_window_set(couple=world.couple, user=world.partner_a, starts=dt.time(22), ends=dt.time(7))
+    return {}
+
+
 def _notification(world) -> dict:
     _checkins(world)
     notice = Notification.objects.create(
@@ -26,8 +34,17 @@ def _notification(world) -> dict:
     return {"pk": notice.pk}
 
 
+def _notifications(world) -> dict:
+    _notification(world)
+    return {}
+
+
 CASES = {
     "daily:checkin": _checkins,
-    "daily:quiet_window": _checkins,
+    "daily:quiet_window": _quiet_window,
+    "daily:preferences": _quiet_window,
+    "daily:notifications": _notifications,
     "daily:notification_read": _notification,
+    "daily:notifications_read_all": _notifications,
+    "daily:unsubscribe": lambda world: {},
 }

@@ -1,4 +1,4 @@
-"""Isolation cases of the data pages: a partner's ready export, reached by nobody else."""
+"""Isolation cases of the data pages: a partner's ready export, reached by nobody else, and one's own data pages."""
 
 from datetime import timedelta
 
@@ -23,4 +23,8 @@ def _ready_export(world) -> dict:
 
 CASES = {
     "data:download": _ready_export,
+    "data:index": lambda world: {},
+    "data:export": lambda world: {},
+    "data:erase": lambda world: {},
+    "data:erased": lambda world: {},
 }

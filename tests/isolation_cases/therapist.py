@@ -1,9 +1,9 @@
 """Isolation cases of therapist review: a consented therapist with notes, suggestions and shared writing, all marked.
 
-The matrix proves that outsiders (another couple's partner, an unpaired user,
-an anonymous visitor) reach none of it. ``tests/therapists/test_isolation.py``
-runs the therapist URLs again as a therapist without consent and as one
-whose consent was revoked.
+The matrix (``tests/test_isolation.py``) proves that nobody else reaches any
+of it: outsiders and staff everywhere, and on the therapist's couple pages
+also a therapist with one partner's consent only, this very therapist after
+a revocation or after the link ended, and a therapist of another couple.
 """
 
 from django.core import signing
@@ -95,4 +95,7 @@ CASES = {
     "couple_therapist:revoke": _link_pk,
     "couple_therapist:end": _link_pk,
     "couple_therapist:recommendation_dismiss": lambda world: {"pk": _recommendation(world).pk},
+    "therapist:caseload": _page,
+    "therapist:join": _page,
+    "therapist:mfa_required": _page,
 }
