@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.template.defaultfilters import pluralize
 
 from accounts.models import Couple, CoupleEvent, OnboardingResponse, SafetyCheck, User
-from accounts.therapists.selectors import recommendations_for
+from accounts.therapists.couple_side import recommendations_for
 from exercises.daily.selectors import checkins_for_dashboard
 from exercises.progress import progress_for
 from exercises.roles import roles_by_user

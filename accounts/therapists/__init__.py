@@ -2,7 +2,9 @@
 
 Layout (HackSoftware style): ``access`` (scopes and the access-log writer, used
 by the door in ``accounts.scoping``), ``services`` (every change, under
-``transaction.atomic``), ``selectors`` (reads), ``charts`` (server-side SVG),
+``transaction.atomic``), the reads (``readable``: what a therapist may ever read;
+``caseload``; ``couple_review``: one couple's page; ``couple_side``: the couple's
+own view of links and recommendations), ``charts`` (server-side SVG),
 ``forms``, ``views`` (therapist side, /therapist/) and ``couple_views``
 (couple side, /couple/therapist/).
 """

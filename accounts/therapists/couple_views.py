@@ -17,7 +17,8 @@ from accounts.models import TherapistLink
 from accounts.scoping import couple_object_or_404, couple_required
 from exercises.models import Recommendation
 
-from . import selectors, services
+from . import services
+from .couple_side import access_log_for, couple_links
 from .forms import ConsentForm, InviteTherapistForm, PracticeCodeForm
 
 LOG_PAGE_SIZE = 50
@@ -32,7 +33,7 @@ def _open_link(request: HttpRequest, pk: int) -> TherapistLink:
 def _page(request, couple, *, status: int = 200, invite_form=None, code_form=None, bound: dict | None = None):
     """The couple's therapist page; ``bound`` maps a link id to a consent form to show with its errors."""
     bound = bound or {}
-    links = selectors.couple_links(couple=couple, user=request.user)
+    links = couple_links(couple=couple, user=request.user)
     items = []
     for view in links:
         mine = view.mine
@@ -48,7 +49,7 @@ def _page(request, couple, *, status: int = 200, invite_form=None, code_form=Non
         "items": items,
         "invite_form": invite_form or InviteTherapistForm(),
         "code_form": code_form or PracticeCodeForm(),
-        "log_count": selectors.access_log_for(couple).count(),
+        "log_count": access_log_for(couple).count(),
     }
     return render(request, "couple_therapist/index.html", context, status=status)
 
@@ -136,7 +137,7 @@ def end(request: HttpRequest, pk: int, couple) -> HttpResponse:
 @couple_required
 @require_GET
 def access_log(request: HttpRequest, couple) -> HttpResponse:
-    page = Paginator(selectors.access_log_for(couple), LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(access_log_for(couple), LOG_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "couple_therapist/access_log.html", {"couple": couple, "page": page})
 
 

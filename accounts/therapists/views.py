@@ -19,7 +19,9 @@ from accounts.middleware import mark_therapist
 from accounts.models import TherapistNote, TherapistProfile, User
 from accounts.scoping import TherapistMFARequired, therapist_caseload, therapist_couple_required, therapist_profile_for
 
-from . import selectors, services
+from . import services
+from .caseload import caseload_rows
+from .couple_review import couple_view
 from .forms import NoteForm, RecommendForm, TherapistJoinForm, UnlockForm
 
 PENDING_INVITATION_KEY = "pending_therapist_invitation"
@@ -37,7 +39,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
         load = therapist_caseload(request)
     except TherapistMFARequired:
         return redirect("therapist:mfa_required")
-    rows = selectors.caseload_rows(load.active)
+    rows = caseload_rows(load.active)
     return render(request, "therapist/caseload.html", {"profile": profile, "rows": rows, "pending": load.pending})
 
 
@@ -100,7 +102,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
 @therapist_couple_required("Couple page")
 @require_GET
 def couple_detail(request: HttpRequest, couple, scopes) -> HttpResponse:
-    context = selectors.couple_view(couple=couple, scopes=scopes, therapist=request.user)
+    context = couple_view(couple=couple, scopes=scopes, therapist=request.user)
     context |= {"note_form": NoteForm(), "recommend_form": RecommendForm(), "unlock_form": UnlockForm()}
     return render(request, "therapist/couple.html", context)
 

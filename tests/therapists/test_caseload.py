@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.therapists.access import Scopes
-from accounts.therapists.selectors import caseload_rows
+from accounts.therapists.caseload import caseload_rows
 from exercises.models import CheckIn, Question, QuestionAnswer, Run
 from exercises.models.choices import Visibility
 from exercises.progress import progress_by_couple, progress_for

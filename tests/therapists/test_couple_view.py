@@ -154,7 +154,7 @@ def test_a_double_submitted_note_is_saved_once(tclient, planted, linked):
 
 
 def test_recommend_an_exercise_once_and_it_reaches_the_couple_selector(tclient, planted, linked, curriculum):
-    from accounts.therapists.selectors import recommendations_for
+    from accounts.therapists.couple_side import recommendations_for
 
     url = reverse("therapist:recommend", args=[planted.pk])
     exercise = curriculum["second"]
@@ -191,7 +191,7 @@ def test_recommendations_show_until_done_or_dismissed(
 ):
     from django.template.loader import render_to_string
 
-    from accounts.therapists.selectors import recommendations_for
+    from accounts.therapists.couple_side import recommendations_for
     from accounts.therapists.services import recommend
     from exercises.progress import progress_for
 
