@@ -19,7 +19,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html
 
-from exercises.content_io import step_choice_problems
+from exercises.curriculum.schema import step_choice_problems
 from exercises.forms import StepsForm
 from exercises.models import Answer, Exercise, Module, ModuleUnlock, Step
 from exercises.models.choices import AnswerType

@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from exercises.content_io import export_curriculum, load_shipped_curriculum
+from exercises.curriculum.serialization import export_curriculum, load_shipped_curriculum
 from exercises.models import Exercise, Module, Step
 from exercises.models.choices import AnswerType, Audience, Kind
 from exercises.stages import STAGES

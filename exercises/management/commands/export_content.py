@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from exercises.content_io import dumps, export_curriculum
+from exercises.curriculum.serialization import dumps, export_curriculum
 
 
 class Command(BaseCommand):

@@ -5,7 +5,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from exercises.content_io import CurriculumError, import_curriculum, loads
+from exercises.curriculum.importing import import_curriculum
+from exercises.curriculum.schema import CurriculumError
+from exercises.curriculum.serialization import loads
 
 
 def read_curriculum(file: str):

@@ -2,7 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from exercises.content_io import CURRICULUM_PATH, CurriculumError, load_shipped_curriculum
+from exercises.curriculum.schema import CurriculumError
+from exercises.curriculum.serialization import CURRICULUM_PATH, load_shipped_curriculum
 
 from .import_content import apply_curriculum
 

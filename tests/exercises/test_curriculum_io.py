@@ -7,8 +7,10 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from exercises import content_io
-from exercises.content_io import CurriculumError, export_curriculum, import_curriculum, load_shipped_curriculum
+from exercises.curriculum import schema
+from exercises.curriculum.importing import import_curriculum
+from exercises.curriculum.schema import CurriculumError
+from exercises.curriculum.serialization import export_curriculum, load_shipped_curriculum
 from exercises.models import Answer, Exercise, Module, Response, Run, Step
 from exercises.models.choices import AnswerType, Audience, Kind
 
@@ -91,9 +93,9 @@ def test_export_holds_every_field_except_ids_version_and_updated_at():
     data = export_curriculum()
     module = data["modules"][0]
     exercise = next(e for e in module["exercises"] if e["slug"] == "extra-draft")
-    assert set(module) == set(content_io.MODULE_FIELDS) | {"exercises"}
-    assert set(exercise) == set(content_io.EXERCISE_FIELDS) | {"steps"}
-    assert set(exercise["steps"][0]) == set(content_io.STEP_FIELDS)
+    assert set(module) == set(schema.MODULE_FIELDS) | {"exercises"}
+    assert set(exercise) == set(schema.EXERCISE_FIELDS) | {"steps"}
+    assert set(exercise["steps"][0]) == set(schema.STEP_FIELDS)
     assert [step["order"] for step in exercise["steps"]] == [2, 7]
     assert data["format"] == "trustrepair.curriculum"
     assert data["format_version"] == 1
