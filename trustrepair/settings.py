@@ -218,7 +218,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict = {
     # Keeps the beat process honest: it proves the schedule reaches a worker.
     "heartbeat": {"task": "trustrepair.tasks.heartbeat", "schedule": 60.0},
-    # Daily prompts (exercises/daily/delivery.py). A tick or reconcile older than
+    # Daily prompts (exercises/daily/delivery/). A tick or reconcile older than
     # a minute is useless (the next one is already coming), so they expire.
     "daily-prompts-tick": {"task": "exercises.tasks.tick", "schedule": 60.0, "options": {"expires": 55}},
     "daily-prompts-reconcile": {"task": "exercises.tasks.reconcile", "schedule": 60.0, "options": {"expires": 55}},
