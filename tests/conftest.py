@@ -65,8 +65,8 @@ def pytest_configure(config):
     url = _worker_redis_url(settings.REDIS_URL, worker)
     settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"], "LOCATION": url}}
     settings.CELERY_BROKER_URL = settings.CELERY_RESULT_BACKEND = url
-    # Celery lets the environment override the broker on every connection, and tests start subprocesses.
-    os.environ["CELERY_BROKER_URL"] = os.environ["REDIS_URL"] = url
+    # Subprocesses a test starts with this environment (production settings checks) use the same database.
+    os.environ["REDIS_URL"] = url
     from trustrepair.celery import app
 
     app.conf.update(broker_url=url, result_backend=url)
