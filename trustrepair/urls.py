@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from accounts.views import pairing
 
@@ -11,7 +10,7 @@ admin.site.site_title = "TrustRepair staff"
 
 urlpatterns = [
     path("", pages.landing, name="landing"),
-    path("home/", RedirectView.as_view(pattern_name="couple:dashboard"), name="home"),
+    path("home/", pages.home, name="home"),
     path("support/", pages.resources, name="resources"),
     path("privacy/", pages.privacy, name="privacy"),
     path("healthz", health.healthz, name="healthz"),

@@ -137,7 +137,19 @@ def test_signing_in_with_two_factor_starts_a_therapist_session(client, therapist
     response = client.post(reverse("mfa_authenticate"), {"code": totp_code(secret)})
     assert response.status_code == 302
     assert client.session["tr_role"] == "therapist"
-    assert "Caseload" in client.get(reverse("therapist:caseload")).content.decode()
+    # Signed in, a therapist lands on the caseload, never on the couple space's "Start our space".
+    landing = client.get(response["Location"], follow=True)
+    assert landing.redirect_chain[-1][0] == reverse("therapist:caseload")
+    assert "Caseload" in landing.content.decode()
+    home = client.get(reverse("home"))
+    assert home.status_code == 302 and home["Location"] == reverse("therapist:caseload")
+
+
+def test_a_partner_signs_in_to_the_couple_space(client, partner_a, couple):
+    response = client.post(reverse("account_login"), {"login": partner_a.email, "password": DEFAULT_PASSWORD})
+    landing = client.get(response["Location"], follow=True)
+    assert landing.redirect_chain[-1][0] == reverse("couple:dashboard")
+    assert reverse("home") == client.get(reverse("landing"))["Location"]
 
 
 def test_partners_get_no_caseload_link(client, partner_a, couple):
