@@ -102,6 +102,10 @@ SITE_NAME = "TrustRepair"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [SITE_URL])
 
 INSTALLED_APPS = [
+    # allauth.mfa first: its admin registrations load before accounts/admin.py, which replaces one.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
     "accounts",
     "exercises",
     "trustrepair.bench",
@@ -115,9 +119,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.forms",
     "django_htmx",
-    "allauth",
-    "allauth.account",
-    "allauth.mfa",
 ]
 
 MIDDLEWARE = [
