@@ -216,3 +216,42 @@ def queries_of(client: Client, url: str) -> tuple[int, object]:
         response = client.get(url)
     assert response.status_code == 200, response.status_code
     return len(captured.captured_queries), response
+
+
+_staff_sessions: dict[int, str] = {}
+
+
+def staff_login(client: Client, user) -> None:
+    """Sign ``user`` (staff) in as the staff pages require: a session, then the second factor.
+
+    The second factor goes through allauth's own reauthentication form with a TOTP code
+    (an authenticator is turned on first when the person has none). allauth accepts each
+    code once, so a second client for the same person within the test joins the session
+    the first one made.
+    """
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.utils import decrypt
+    from django.conf import settings
+    from django.contrib.sessions.models import Session
+    from django.urls import reverse
+
+    from tests.therapists.helpers import enable_totp, totp_code
+
+    known = _staff_sessions.get(user.pk)
+    if known and Session.objects.filter(session_key=known).exists():
+        client.cookies[settings.SESSION_COOKIE_NAME] = known
+        return
+    client.force_login(user)
+    totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    secret = decrypt(totp.data["secret"]) if totp else enable_totp(user)
+    response = client.post(reverse("mfa_reauthenticate"), {"code": totp_code(secret)})
+    assert response.status_code == 302, response.status_code
+    _staff_sessions[user.pk] = client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def sign_in_as(client: Client, user) -> None:
+    """``force_login``, with the second factor the staff pages need when ``user`` is staff."""
+    if user.is_staff:
+        staff_login(client, user)
+    else:
+        client.force_login(user)

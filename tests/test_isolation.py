@@ -68,6 +68,7 @@ from accounts.therapists import services as therapy
 from exercises.models import CheckIn, ModuleUnlock, Notification, Recommendation
 from tests.couple.conftest import pair
 from tests.factories import UserFactory
+from tests.helpers import sign_in_as, staff_login
 from tests.isolation_cases import all_cases
 from tests.therapists.helpers import link, make_therapist
 
@@ -350,7 +351,7 @@ def test_nobody_else_gets_the_couples_data(world, url_name, role_name, outcome):
     before = snapshot(world)
     client = Client()
     if visitor is not None:
-        client.force_login(visitor)
+        sign_in_as(client, visitor)
     data = THERAPIST_FORM if url_name.startswith("therapist:") else {}
 
     for method in ("get", "post"):
@@ -386,7 +387,7 @@ def test_the_owners_do_get_in(world):
 
     # The staff user is refused the couple's pages, not the admin's (where they may see it, staff-only).
     staff = Client()
-    staff.force_login(world.people["staff who is not a partner"])
+    staff_login(staff, world.people["staff who is not a partner"])
     assert staff.get(reverse("admin:accounts_couple_change", args=[world.couple.pk])).status_code == 200
 
 

@@ -109,7 +109,7 @@ INSTALLED_APPS = [
     "accounts",
     "exercises",
     "trustrepair.bench",
-    "django.contrib.admin",
+    "trustrepair.staff_admin.StaffAdminConfig",  # django.contrib.admin, open only after a second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

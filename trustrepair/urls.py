@@ -5,9 +5,6 @@ from accounts.views import pairing
 
 from . import health, pages
 
-admin.site.site_header = "TrustRepair staff"
-admin.site.site_title = "TrustRepair staff"
-
 urlpatterns = [
     path("", pages.landing, name="landing"),
     path("home/", pages.home, name="home"),

@@ -24,7 +24,7 @@ from exercises.models import (
 )
 from exercises.models.choices import AnswerType, Kind
 from tests.factories import UserFactory
-from tests.helpers import parse_html
+from tests.helpers import parse_html, staff_login
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +38,7 @@ def staff(db):
 
 @pytest.fixture
 def staff_client(client, staff):
-    client.force_login(staff)
+    staff_login(client, staff)
     return client
 
 
@@ -156,7 +156,7 @@ def test_anonymous_visitors_are_sent_to_the_admin_login(client, curriculum):
 
 def test_staff_without_permission_on_exercises_cannot_preview(client, curriculum):
     clerk = UserFactory(is_staff=True)
-    client.force_login(clerk)
+    staff_login(client, clerk)
     url = admin_url("exercise_preview", Exercise.objects.first().pk)
     assert client.get(url).status_code == 403
 

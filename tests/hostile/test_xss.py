@@ -36,6 +36,7 @@ from exercises.forms import LONG_TEXT_LIMIT, SHORT_TEXT_LIMIT
 from exercises.models import Appreciation, CheckIn
 from exercises.models.choices import AnswerType
 from exercises.services import paired
+from tests.helpers import sign_in_as
 from tests.hostile.checks import Audit, html_problems
 from tests.hostile.pages import PARTNER_FIELDS, partner_pages
 from tests.hostile.world import DANGEROUS, NAMES, pack, unpack
@@ -46,7 +47,7 @@ pytestmark = pytest.mark.django_db
 def client_for(user: User | None) -> Client:
     client = Client()
     if user is not None:
-        client.force_login(user)
+        sign_in_as(client, user)
     return client
 
 

@@ -32,6 +32,7 @@ from playwright.sync_api import Browser
 
 from accounts.data.export import build_zip
 from accounts.models import AccessLogEntry, User
+from tests.helpers import sign_in_as
 from tests.hostile.pages import partner_pages
 from tests.hostile.world import TELLTALE_SELECTOR, build_world
 
@@ -84,7 +85,7 @@ class Inspector:
         context.add_init_script(RECORD_CALLS)
         if user is not None:
             client = Client()
-            client.force_login(user)
+            sign_in_as(client, user)
             cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
             context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": self.base}])
         page = context.new_page()

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from accounts.models import AccessLogEntry
 from tests.factories import UserFactory
+from tests.helpers import sign_in_as
 from tests.therapists.helpers import link
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 def as_user(user) -> Client:
     client = Client()
-    client.force_login(user)
+    sign_in_as(client, user)
     return client
 
 

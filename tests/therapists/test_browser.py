@@ -12,7 +12,7 @@ from exercises.models import Question
 from exercises.models.choices import Visibility
 from tests.couple.conftest import onboard, pair
 from tests.factories import DEFAULT_PASSWORD, UserFactory
-from tests.therapists.helpers import enable_totp
+from tests.therapists.helpers import enable_totp, totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -53,7 +53,10 @@ def test_therapist_signs_up_is_verified_reviews_and_is_shut_out_after_a_revoke(
         couple=couple, asker=avery, text="Why did you hide the messages?", visibility=Visibility.COUPLE_THERAPIST
     )
     Question.objects.create(couple=couple, asker=avery, text="Only between the two of us")
-    UserFactory(verified=True, email="staff@example.test", display_name="Staff", is_staff=True, is_superuser=True)
+    staff_user = UserFactory(
+        verified=True, email="staff@example.test", display_name="Staff", is_staff=True, is_superuser=True
+    )
+    staff_secret = enable_totp(staff_user)  # the staff pages need a second factor
 
     therapist = browser.new_context().new_page()
     staff = browser.new_context().new_page()
@@ -82,6 +85,10 @@ def test_therapist_signs_up_is_verified_reviews_and_is_shut_out_after_a_revoke(
 
     # 2. Staff verify the licence in the admin, with the action.
     log_in(staff, base, "staff@example.test")
+    expect(staff).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
+    staff.get_by_label("Code").fill(totp_code(staff_secret))
+    main(staff).get_by_role("button", name=re.compile("sign in|log in|confirm|continue", re.I)).click()
+    expect(staff).not_to_have_url(re.compile(r"/accounts/2fa/"))
     staff.goto(f"{base}/staff/accounts/therapistprofile/?verified=no")
     staff.locator("input[name=_selected_action]").first.check()
     staff.locator("select[name=action]").select_option("verify")

@@ -57,3 +57,19 @@ def test_running_it_again_changes_nothing(capsys):
         list(Authenticator.objects.values_list("pk", "data")),
     )
     assert first == second  # the same secret is printed again
+
+
+def test_the_demo_staff_admin_signs_in_with_the_printed_second_factor(capsys):
+    from accounts.management.commands.seed_demo import DEMO_PASSWORD
+
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    staff = User.objects.get(email="staff@demo.trustrepair.example")
+    secret = decrypt(Authenticator.objects.get(user=staff, type=Authenticator.Type.TOTP).data["secret"])
+    assert secret in out
+
+    client = Client()
+    response = client.post(reverse("account_login"), {"login": staff.email, "password": DEMO_PASSWORD})
+    assert response["Location"] == reverse("mfa_authenticate")
+    client.post(reverse("mfa_authenticate"), {"code": totp_code(secret)})
+    assert client.get(reverse("admin:index")).status_code == 200

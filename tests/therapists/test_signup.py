@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from accounts.models import TherapistProfile
 from tests.factories import UserFactory
-from tests.helpers import field_errors, parse_html
+from tests.helpers import field_errors, parse_html, sign_in_as, staff_login
 from tests.therapists.helpers import enable_totp, link, make_therapist
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +25,7 @@ PROFILE = {
 
 def as_user(user) -> Client:
     client = Client()
-    client.force_login(user)
+    sign_in_as(client, user)
     return client
 
 
@@ -133,7 +133,7 @@ def test_staff_verify_in_the_admin_and_the_verifier_and_time_are_recorded(couple
 
 def test_staff_cannot_add_profiles_by_hand(client):
     staff = UserFactory(verified=True, is_staff=True, is_superuser=True)
-    client.force_login(staff)
+    staff_login(client, staff)
     assert client.get(reverse("admin:accounts_therapistprofile_add")).status_code == 403
 
 

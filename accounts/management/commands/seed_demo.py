@@ -61,6 +61,16 @@ def ensure_onboarded(couple, user: User, roles: dict[str, str], safety: int, tru
         )
 
 
+def ensure_totp(user: User) -> str:
+    """Two-factor (TOTP) for ``user``, made once; returns its secret (base32) for an authenticator app."""
+    totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if totp is not None:
+        return decrypt(totp.data["secret"])
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
 def ensure_therapist(*, verified_by: User, couple) -> str:
     """A verified therapist with TOTP, linked to ``couple`` with both partners' consent to every scope.
 
@@ -70,12 +80,7 @@ def ensure_therapist(*, verified_by: User, couple) -> str:
     profile = therapist_services.profile_create(user=therapist, display_name=THERAPIST["display_name"], **PRACTICE)
     if not profile.is_verified:
         therapist_services.profile_verify(profile=profile, verified_by=verified_by)
-    totp = Authenticator.objects.filter(user=therapist, type=Authenticator.Type.TOTP).first()
-    if totp is None:
-        secret = generate_totp_secret()
-        TOTP.activate(therapist, secret)
-    else:
-        secret = decrypt(totp.data["secret"])
+    secret = ensure_totp(therapist)
     link = TherapistLink.objects.filter(couple=couple, therapist=therapist, ended_at__isnull=True).first()
     if link is None:
         link = TherapistLink.objects.create(
@@ -99,8 +104,13 @@ class Command(BaseCommand):
         ensure_onboarded(lived_in, sam, {"dishonesty": "hurt", "neglect": "hurt"}, 5, 3)
         ensure_couple(jordan, riley)
         secret = ensure_therapist(verified_by=staff, couple=couple_for(alex))
+        staff_secret = ensure_totp(staff)  # the staff pages open only after a second factor
         self.stdout.write(self.style.SUCCESS(f"Demo accounts (password for all: {DEMO_PASSWORD})"))
         self.stdout.write(f"  staff admin  {STAFF['email']}  → /staff/")
+        self.stdout.write(f"               two-factor secret {staff_secret}")
+        self.stdout.write(
+            f"               otpauth://totp/TrustRepair:{STAFF['email']}?secret={staff_secret}&issuer=TrustRepair"
+        )
         for person in PARTNERS:
             self.stdout.write(f"  partner      {person['email']}")
         self.stdout.write("  Alex & Sam share an onboarded couple space; Jordan & Riley are paired and just starting.")
