@@ -79,9 +79,8 @@ def dashboard_for(*, couple: Couple, user: User) -> dict:
     waiting_for_partner = [] if partner is None or partner_onboarded else ["Their onboarding answers"]
     waiting_for_partner += [item.exercise.title for item in progress.waiting_on_partner()]
 
-    # Watching-style details (when the other partner was active) go away in safety mode.
     partner_events = []
-    if partner is not None and couple.watch_features_enabled:
+    if partner is not None:
         partner_events = list(CoupleEvent.objects.filter(couple=couple, actor=partner)[:PARTNER_EVENTS])
 
     return {

@@ -263,3 +263,13 @@ def sign_in_as(client: Client, user) -> None:
         staff_login(client, user)
     else:
         client.force_login(user)
+
+
+WORRYING_SAFETY = {"afraid_of_partner": "sometimes", "threats_or_violence": "no", "controls_phone": True}
+
+
+def protect(user) -> None:
+    """Answer ``user``'s private safety check with fear and control: they are protected from now on."""
+    from accounts.services import onboarding
+
+    onboarding.safety_check_save(user=user, **WORRYING_SAFETY)

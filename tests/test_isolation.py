@@ -302,7 +302,7 @@ def build_world() -> World:
             baseline_trust=3,
         )
     onboarding.safety_check_save(
-        user=partner_a, couple=couple, afraid_of_partner="no", threats_or_violence="no", note=f"safety note {MARKER}"
+        user=partner_a, afraid_of_partner="no", threats_or_violence="no", note=f"safety note {MARKER}"
     )
     invitation.refresh_from_db()
     world = World(couple=couple, invitation=invitation, partner_a=partner_a, partner_b=partner_b)
@@ -325,7 +325,6 @@ def snapshot(w: World) -> tuple:
     w.invitation.refresh_from_db()
     return (
         w.couple.ended_at,
-        w.couple.safety_mode,
         w.invitation.status,
         [m.user_id for m in w.couple.current_memberships()],
         OnboardingResponse.objects.filter(couple=w.couple).count(),

@@ -44,10 +44,6 @@ class Couple(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     ended_at = models.DateTimeField(null=True, blank=True)
-    # Set when a partner's private safety check signals fear or control. It turns
-    # off features that could be used to watch the other partner. Partners are
-    # never shown this flag or why it is set.
-    safety_mode = models.BooleanField(default=False)
 
     objects = CoupleQuerySet.as_manager()
 
@@ -71,10 +67,6 @@ class Couple(models.Model):
     @property
     def is_complete(self) -> bool:
         return len(self.current_memberships()) == 2
-
-    @property
-    def watch_features_enabled(self) -> bool:
-        return not self.safety_mode
 
 
 class Membership(models.Model):

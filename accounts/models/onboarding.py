@@ -85,6 +85,9 @@ class SafetyCheck(models.Model):
         help_text="Optional. Only you can ever read this.",
     )
     updated_at = models.DateTimeField(default=timezone.now)
+    # When the answers first signalled fear or control (accounts/safety.py). Never
+    # cleared by a later, calmer answer: that one may be given under pressure.
+    protected_since = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"Safety check of user #{self.user_id}"

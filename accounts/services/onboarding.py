@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Couple, CoupleEvent, FractureAnswer, OnboardingResponse, SafetyCheck, User
 from accounts.models.onboarding import MIRROR_ROLE, Fracture, Role
+from accounts.safety import protect_if_worrying
 
 
 @transaction.atomic
@@ -84,22 +85,8 @@ def shared_picture(*, couple: Couple, user: User) -> SharedPicture | None:
 
 
 @transaction.atomic
-def safety_check_save(*, user: User, couple: Couple | None, **answers) -> SafetyCheck:
-    """Save the person's private answers and, when they signal risk, quietly turn on the couple's safety mode.
-
-    Safety mode is never turned off by a later, calmer answer: a person who said
-    they were afraid may be answering under pressure the second time.
-    """
+def safety_check_save(*, user: User, **answers) -> SafetyCheck:
+    """Save the person's private answers; worrying ones quietly protect them (accounts/safety.py)."""
     check, _ = SafetyCheck.objects.update_or_create(user=user, defaults={**answers, "updated_at": timezone.now()})
-    if couple is not None and check.signals_risk and not couple.safety_mode:
-        Couple.objects.filter(pk=couple.pk).update(safety_mode=True)
-        couple.safety_mode = True
+    protect_if_worrying(check)
     return check
-
-
-def apply_safety_mode_on_join(*, couple: Couple) -> None:
-    """A partner who answered the safety check before joining still protects the new couple."""
-    risky = any(check.signals_risk for check in SafetyCheck.objects.filter(user__in=[p.pk for p in couple.partners()]))
-    if risky and not couple.safety_mode:
-        Couple.objects.filter(pk=couple.pk).update(safety_mode=True)
-        couple.safety_mode = True

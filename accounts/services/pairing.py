@@ -8,7 +8,6 @@ from django.utils import timezone
 from accounts import emails
 from accounts.models import Couple, CoupleEvent, Invitation, Membership, User
 from accounts.models.couple import INVITATION_TTL, hash_token, normalise_code
-from accounts.services.onboarding import apply_safety_mode_on_join
 
 
 class PairingError(Exception):
@@ -134,7 +133,6 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Couple:
             # The couple is full: no other invitation may be used any more.
             couple.invitations.pending().exclude(pk=invitation.pk).update(revoked_at=now)
             CoupleEvent.objects.create(couple=couple, actor=user, kind=CoupleEvent.Kind.JOINED)
-            apply_safety_mode_on_join(couple=couple)
             return couple
     except IntegrityError:
         # Someone else took the seat (or this person joined another couple) a moment ago.

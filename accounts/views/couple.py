@@ -62,7 +62,7 @@ def safety_check(request: HttpRequest) -> HttpResponse:
     existing = SafetyCheck.objects.filter(user=request.user).first()
     form = SafetyCheckForm(request.POST if request.method == "POST" else None, instance=existing)
     if request.method == "POST" and form.is_valid():
-        check = onboarding.safety_check_save(user=request.user, couple=couple_for(request.user), **form.cleaned_data)
+        check = onboarding.safety_check_save(user=request.user, **form.cleaned_data)
         if check.signals_risk:
             return redirect("couple:safety_support")
         messages.success(request, "Thank you. Your answers are private to you, and you can change them at any time.")

@@ -136,18 +136,23 @@ class CheckInForm(forms.Form):
         help_text="Only if you both allowed your therapist to see trends. Your words are never included.",
     )
 
-    def __init__(self, *args, couple, has_therapist: bool, **kwargs):
+    def __init__(self, *args, protected: bool, has_therapist: bool, **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("safety", "trust"):
             self.fields[name].error_messages |= {
                 "required": "Choose a number from 0 to 10.",
                 "invalid_choice": "Choose a number from 0 to 10.",
             }
-        if not couple.watch_features_enabled:
-            # Shared check-ins let one partner follow the other; here they stay private, without comment.
-            self.fields["share"].choices = SAFE_SHARE_CHOICES
-            self.fields["share"].initial = CheckIn.Share.NOTHING
-            self.fields["share"].label = "Who sees this check-in"
+        if protected:
+            # Said plainly to the person herself; her partner sees a day not shared (accounts/safety.py).
+            share = self.fields["share"]
+            share.choices = SAFE_SHARE_CHOICES
+            share.initial = CheckIn.Share.NOTHING
+            share.label = "Who sees this check-in"
+            share.help_text = (
+                "Because of your answers to the private safety check, your check-ins stay with you. "
+                "Your partner sees only that you did not share one, as on any day someone keeps it to themselves."
+            )
         if not has_therapist:
             del self.fields["therapist_visible"]
 

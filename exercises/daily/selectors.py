@@ -46,11 +46,10 @@ def checkins_for_dashboard(couple: Couple, user) -> dict:
 
     Returns ``{"days": [{"date", "iso", "label", "mine", "partner"}, …] (newest first), "partner_name",
     "show_partner", "today", "done_today", "any"}``; ``mine`` is a ``CheckIn`` or None,
-    ``partner`` is ``partner_view(...)`` or None. Nothing of the partner's check-ins is
-    shown while the couple's safety mode is on, whatever was chosen when they were written.
+    ``partner`` is ``partner_view(...)`` or None.
     """
     partner = couple.partner_of(user)
-    show_partner = partner is not None and couple.watch_features_enabled
+    show_partner = partner is not None
     today = local_today(user)
     since = today - dt.timedelta(days=DASHBOARD_DAYS - 1)
     wanted = Q(user=user, local_date__gte=since, local_date__lte=today)

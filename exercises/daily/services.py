@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Couple, User
+from accounts.safety import is_protected
 from exercises.models import CheckIn, CoupleQuietWindow, Notification, PromptPreference
 
 from .scheduling import local_today
@@ -84,8 +85,8 @@ def checkin_save(
 ) -> CheckIn:
     """Today's check-in (the person's local today): created once, then updated for the rest of that day.
 
-    While the couple's safety mode is on a check-in is never shared with the
-    partner, whatever the form sent.
+    A protected person's check-in is never shared with the partner, whatever the
+    form sent (accounts/safety.py).
     """
     if mood not in CheckIn.Mood.values:
         raise DailyError("Please choose a word for your mood.")
@@ -93,7 +94,7 @@ def checkin_save(
         raise DailyError("Please choose what to share.")
     if not (0 <= safety <= 10 and 0 <= trust <= 10):
         raise DailyError("Ratings go from 0 to 10.")
-    if not couple.watch_features_enabled:
+    if is_protected(user):
         share = CheckIn.Share.NOTHING
     need = (need or "").strip()
     if len(need) > CheckIn._meta.get_field("need").max_length:

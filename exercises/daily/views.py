@@ -11,6 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Couple, TherapistLink
+from accounts.safety import is_protected
 from accounts.scoping import couple_for, couple_required
 
 from . import selectors, services
@@ -79,7 +80,7 @@ def checkin(request: HttpRequest, couple: Couple) -> HttpResponse:
     form = CheckInForm(
         request.POST if request.method == "POST" else None,
         initial=CheckInForm.initial_from(today),
-        couple=couple,
+        protected=is_protected(request.user),
         has_therapist=has_therapist,
     )
     if request.method == "POST" and form.is_valid():

@@ -6,8 +6,8 @@ from datetime import date
 
 from django import forms
 
-from accounts.models import Couple
-from exercises.services.agreements import NOTE_LIMIT, TEXT_LIMIT, can_log_missed, category_choices
+from exercises.models import Agreement
+from exercises.services.agreements import NOTE_LIMIT, TEXT_LIMIT
 
 KEPT, MISSED = "kept", "missed"
 
@@ -15,6 +15,7 @@ KEPT, MISSED = "kept", "missed"
 class ProposalForm(forms.Form):
     category = forms.ChoiceField(
         label="What is it about?",
+        choices=Agreement.Category.choices,
         widget=forms.RadioSelect,
         error_messages={
             "required": "Please choose what the agreement is about.",
@@ -39,10 +40,9 @@ class ProposalForm(forms.Form):
         error_messages={"invalid": "Please enter a date like 2030-04-21, or leave it empty."},
     )
 
-    def __init__(self, *args, couple: Couple, today: date, **kwargs):
+    def __init__(self, *args, today: date, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today
-        self.fields["category"].choices = category_choices(couple)
         self.fields["review_on"].widget.attrs["min"] = today.isoformat()
 
     def clean_text(self) -> str:
@@ -61,7 +61,7 @@ class ProposalForm(forms.Form):
 
 
 class LogForm(forms.Form):
-    """Log one day of an accepted agreement. Where "missed" is not offered, a log can only say "kept"."""
+    """Log one day of an accepted agreement, kept or missed."""
 
     kept = forms.ChoiceField(
         label="How did it go?",
@@ -82,33 +82,14 @@ class LogForm(forms.Form):
         error_messages={"max_length": f"Please keep the note under {NOTE_LIMIT} characters (it has %(show_value)d)."},
     )
 
-    def __init__(self, *args, couple: Couple, today: date, **kwargs):
+    def __init__(self, *args, today: date, **kwargs):
         kwargs.setdefault("initial", {"occurred_on": today, "kept": KEPT})
         super().__init__(*args, **kwargs)
         self.today = today
-        self.only_kept = not can_log_missed(couple)
         self.fields["occurred_on"].widget.attrs["max"] = today.isoformat()
-        if self.only_kept:
-            kept = self.fields["kept"]
-            kept.required = False
-            kept.widget = forms.HiddenInput()
-            self.fields["note"].label = "How you kept it"
 
-    @property
-    def title(self) -> str:
-        return "Log how you kept this agreement" if self.only_kept else "Log how it went"
-
-    def clean_kept(self) -> bool | None:
-        value = self.cleaned_data.get("kept") or (KEPT if self.only_kept else "")
-        if self.only_kept and value != KEPT:
-            return None  # reported by clean(): the field is hidden, so its message goes at the top
-        return value == KEPT
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.only_kept and "kept" in cleaned and cleaned["kept"] is None:
-            self.add_error(None, "Here you can log how you kept this agreement.")
-        return cleaned
+    def clean_kept(self) -> bool:
+        return self.cleaned_data["kept"] == KEPT
 
     def clean_occurred_on(self) -> date:
         occurred_on = self.cleaned_data["occurred_on"]

@@ -71,9 +71,9 @@ def week_for(*, couple: Couple, user: User, today: dt.date | None = None) -> Wee
     checks = AgreementCheck.objects.filter(
         agreement__couple=couple, confirmed_at__isnull=False, occurred_on__gte=start, occurred_on__lte=end
     ).aggregate(kept_count=Count("pk", filter=Q(kept=True)), missed_count=Count("pk", filter=Q(kept=False)))
-    # My check-ins, and the partner's only as far as they shared them (none at all in safety mode).
+    # My check-ins, and the partner's only as far as they shared them.
     checkins = Q(user=user)
-    if partner is not None and couple.watch_features_enabled:
+    if partner is not None:
         checkins |= Q(user=partner) & ~Q(share=CheckIn.Share.NOTHING)
     return Week(
         start=start,

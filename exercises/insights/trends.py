@@ -52,7 +52,7 @@ def trends_for(*, couple: Couple | None, user: User, range_key: str = "week") ->
     Each check-in is stored on its author's own local date, so a partner in
     another time zone lands on the day they lived it; the window is the
     viewer's. The partner's ratings appear only for check-ins they chose to
-    share, and never in safety mode.
+    share.
     """
     length = RANGES.get(range_key, RANGES["week"])
     today = local_today(user)
@@ -77,7 +77,7 @@ def trends_for(*, couple: Couple | None, user: User, range_key: str = "week") ->
         "days": days,
         "me": _series("You", days, mine, baseline_row),
     }
-    if partner is not None and couple.watch_features_enabled:
+    if partner is not None:
         shared = [c for c in checkins if c.user_id == partner.pk and c.share in SHARED_RATINGS]
         result["partner"] = _series(partner.get_short_name(), days, shared)
     return result

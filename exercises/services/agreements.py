@@ -11,10 +11,10 @@ Invariants:
   ``replaced``; the chain is the history.
 - Only the partner who did not propose answers a proposal, and only the partner
   who did not log confirms a log (the database also forbids confirming your own).
-- In safety mode nothing here works as a way to watch the other partner: a log
-  can only say that the agreement was kept (each partner logs their own
-  keeping), and the categories most open to control — contact with others and
-  openness — are not offered for new proposals. Messages never say why.
+- Categories and logs work the same in every couple, whatever a private safety
+  check said: switching one off would show the other partner that something
+  changed (accounts/safety.py). A logged "missed" is one partner's account
+  until the other confirms it.
 - Writes for one couple are serialised by a row lock (the couple for new
   proposals, the agreement or log otherwise), so a double click or two tabs
   change things once; repeating the same request is a harmless no-op.
@@ -34,8 +34,6 @@ from exercises.models import Agreement, AgreementCheck
 Category = Agreement.Category
 Status = Agreement.Status
 
-# Offered only while the couple is not in safety mode.
-WATCHFUL_CATEGORIES = frozenset({Category.CONTACT.value, Category.OPENNESS.value})
 DOUBLE_SUBMIT_WINDOW = timedelta(minutes=1)
 TEXT_LIMIT = Agreement._meta.get_field("text").max_length
 NOTE_LIMIT = AgreementCheck._meta.get_field("note").max_length
@@ -45,22 +43,13 @@ class AgreementError(Exception):
     """A step of the agreements flow that cannot go ahead; ``str(error)`` is safe to show."""
 
 
-def category_choices(couple: Couple) -> list[tuple[str, str]]:
-    """The categories a new proposal may use in this couple."""
-    return [
-        (value, label)
-        for value, label in Category.choices
-        if couple.watch_features_enabled or value not in WATCHFUL_CATEGORIES
-    ]
-
-
 def _lock_couple(couple: Couple) -> None:
     Couple.objects.select_for_update().filter(pk=couple.pk).first()
 
 
 def _clean_proposal(*, couple: Couple, user: User, category: str, text: str, review_on: date | None) -> str:
     text = (text or "").strip()
-    if category not in dict(category_choices(couple)):
+    if category not in Category.values:
         raise AgreementError("Please choose one of the categories listed.")
     if not text:
         raise AgreementError("Please write the agreement in a sentence or two.")
@@ -163,11 +152,6 @@ def agreement_end(*, agreement: Agreement, user: User) -> Agreement:
     return agreement
 
 
-def can_log_missed(couple: Couple) -> bool:
-    """Whether a log may say "missed" in this couple (not in safety mode)."""
-    return couple.watch_features_enabled
-
-
 @transaction.atomic
 def agreement_log(*, agreement: Agreement, user: User, kept: bool, occurred_on: date, note: str = "") -> AgreementCheck:
     """Log an accepted agreement kept or missed on a day; the other partner confirms it later.
@@ -178,8 +162,6 @@ def agreement_log(*, agreement: Agreement, user: User, kept: bool, occurred_on: 
     note = (note or "").strip()
     if agreement.status != Status.ACCEPTED:
         raise AgreementError("Only an agreement you both accepted can be logged.")
-    if not kept and not can_log_missed(agreement.couple):
-        raise AgreementError("Here you can log how you kept this agreement.")
     if occurred_on > local_today(user):
         raise AgreementError("That day hasn't happened yet. Pick today or an earlier day.")
     if len(note) > NOTE_LIMIT:

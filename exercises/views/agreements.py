@@ -20,7 +20,7 @@ Status = Agreement.Status
 
 def _log_form(couple: Couple, request: HttpRequest, agreement: Agreement, data=None) -> LogForm:
     # Several log forms share the page: each gets its own ids so every label points at its own input.
-    return LogForm(data, couple=couple, today=service.local_today(request.user), auto_id=f"log-{agreement.pk}-%s")
+    return LogForm(data, today=service.local_today(request.user), auto_id=f"log-{agreement.pk}-%s")
 
 
 def _page(
@@ -42,7 +42,7 @@ def _page(
         "partner": couple.partner_of(request.user),
         "exercise": Exercise.objects.published().filter(kind=Kind.AGREEMENTS).first(),
         "page": page,
-        "form": form or ProposalForm(couple=couple, today=today, auto_id="propose-%s"),
+        "form": form or ProposalForm(today=today, auto_id="propose-%s"),
         "error": error,
         "today": today,
     }
@@ -55,7 +55,7 @@ def agreements(request: HttpRequest, couple: Couple) -> HttpResponse:
     if request.method != "POST":
         return _page(request, couple)
     today = service.local_today(request.user)
-    form = ProposalForm(request.POST, couple=couple, today=today, auto_id="propose-%s")
+    form = ProposalForm(request.POST, today=today, auto_id="propose-%s")
     if form.is_valid():
         try:
             service.agreement_propose(couple=couple, user=request.user, **form.cleaned_data)
@@ -100,7 +100,7 @@ def counter(request: HttpRequest, pk: int, couple: Couple) -> HttpResponse:
         if agreement.status == Status.REPLACED and request.method == "POST":
             # A second click on "send": the change already exists, which is what was asked for.
             # Compare the posted words only once they are valid (a NUL byte never reaches the query).
-            posted = ProposalForm(request.POST, couple=couple, today=today)
+            posted = ProposalForm(request.POST, today=today)
             same = posted.is_valid() and Agreement.objects.filter(
                 replaces=agreement, proposed_by=request.user, text=posted.cleaned_data["text"]
             )
@@ -113,7 +113,7 @@ def counter(request: HttpRequest, pk: int, couple: Couple) -> HttpResponse:
         )
         return render(request, "exercises/agreements/change.html", context, status=400)
     initial = {"category": agreement.category, "text": agreement.text, "review_on": agreement.review_on}
-    form = ProposalForm(request.POST if request.method == "POST" else None, couple=couple, today=today, initial=initial)
+    form = ProposalForm(request.POST if request.method == "POST" else None, today=today, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             service.agreement_counter(agreement=agreement, user=request.user, **form.cleaned_data)

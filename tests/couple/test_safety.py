@@ -3,7 +3,7 @@ import html
 import pytest
 from django.urls import reverse
 
-from accounts.models import Couple, CoupleEvent, SafetyCheck
+from accounts.models import CoupleEvent, SafetyCheck
 from tests.couple.conftest import MARKER, onboard
 
 pytestmark = pytest.mark.django_db
@@ -29,27 +29,26 @@ def test_calm_answers_change_nothing(client, couple, partner_a):
     client.force_login(partner_a)
     response = client.post(reverse("couple:safety_check"), CALM)
     assert response.status_code == 302 and response.url == reverse("couple:dashboard")
-    couple.refresh_from_db()
-    assert couple.safety_mode is False
+    assert SafetyCheck.objects.get(user=partner_a).protected_since is None
 
 
-def test_worrying_answers_offer_support_privately_and_turn_off_watching(client, couple, partner_a, partner_b):
+def test_worrying_answers_offer_support_privately_and_protect(client, couple, partner_a, partner_b):
     onboard(couple, partner_a)  # creates a shared event B could otherwise watch
     client.force_login(partner_a)
     response = client.post(reverse("couple:safety_check"), WORRYING)
     assert response.url == reverse("couple:safety_support")
     support = text(client.get(response.url))
     assert "National Domestic" in support  # staff-editable resources from the database
-    assert Couple.objects.get(pk=couple.pk).safety_mode is True
+    assert SafetyCheck.objects.get(user=partner_a).protected_since is not None
     assert SafetyCheck.objects.get(user=partner_a).note.endswith(MARKER)
 
     client.force_login(partner_b)
     pages = every_partner_page(client)
     assert MARKER not in pages
-    assert "safety mode" not in pages.lower()
-    # The partner no longer sees when A was active.
+    assert "safety mode" not in pages.lower() and "protected" not in pages.lower()
+    # Nothing B already saw disappears (tests/couple/test_safety_undetectable.py checks every page).
     assert CoupleEvent.objects.filter(couple=couple, actor=partner_a).exists()
-    assert "finished their onboarding answers" not in pages
+    assert "finished their onboarding answers" in pages
 
 
 def test_safety_answers_are_only_prefilled_for_their_author(client, couple, partner_a, partner_b):
@@ -60,20 +59,24 @@ def test_safety_answers_are_only_prefilled_for_their_author(client, couple, part
     assert MARKER not in text(client.get(reverse("couple:safety_check")))
 
 
-def test_a_calmer_second_answer_does_not_switch_safety_mode_off(client, couple, partner_a):
+def test_a_calmer_second_answer_does_not_end_protection(client, couple, partner_a):
     client.force_login(partner_a)
     client.post(reverse("couple:safety_check"), WORRYING)
+    first = SafetyCheck.objects.get(user=partner_a).protected_since
     client.post(reverse("couple:safety_check"), CALM)
-    assert Couple.objects.get(pk=couple.pk).safety_mode is True
+    client.post(reverse("couple:safety_check"), WORRYING)
+    assert SafetyCheck.objects.get(user=partner_a).protected_since == first
 
 
-def test_answers_given_before_pairing_protect_the_new_couple(client, partner_a, partner_b):
+def test_answers_given_before_pairing_protect_in_the_new_couple(client, partner_a, partner_b):
+    from exercises.daily.services import checkin_save
     from tests.couple.conftest import pair
 
     client.force_login(partner_b)
     client.post(reverse("couple:safety_check"), WORRYING)
     couple = pair(partner_a, partner_b)
-    assert Couple.objects.get(pk=couple.pk).safety_mode is True
+    checkin = checkin_save(user=partner_b, couple=couple, mood="calm", safety=5, trust=5, need="", share="everything")
+    assert checkin.share == "nothing"
 
 
 def test_missing_answers_are_explained_and_kept(client, partner_a):

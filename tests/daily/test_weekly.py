@@ -41,6 +41,7 @@ from tests.daily.test_delivery import html_of, parsed, text_of
 from tests.daily.test_scheduling import ceil_to_beat, expected_instant, tick_through
 from tests.exercises.factories import ExerciseFactory
 from tests.factories import UserFactory
+from tests.helpers import protect
 
 UTC = dt.UTC
 WEEKLY = PromptKind.WEEKLY_SUMMARY
@@ -379,9 +380,8 @@ def test_the_email_says_it_gently_escapes_names_and_keeps_private_things_out(
 
 
 @pytest.mark.django_db
-def test_safety_mode_changes_nothing_the_summary_could_watch(known_week, couple, partner_a, mailoutbox):
-    couple.safety_mode = True
-    couple.save()
+def test_protection_changes_nothing_the_summary_could_watch(known_week, couple, partner_b, mailoutbox):
+    protect(partner_b)
     message = _send_week(known_week[0], mailoutbox)
     assert SHARED_NEED not in text_of(message) and MARKER not in text_of(message)
 

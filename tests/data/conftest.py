@@ -88,10 +88,10 @@ def build_world(a: User, b: User) -> World:
     onboard(couple, a, other=f"A in own words {AVERY_PRIVATE}", roles={"infidelity": "caused"}, safety=4, trust=6)
     onboard(couple, b, other=f"B in own words {BLAKE_PRIVATE}", roles={"infidelity": "hurt"}, safety=2, trust=1)
     onboarding.safety_check_save(
-        user=a, couple=couple, afraid_of_partner="no", threats_or_violence="no", note=f"A's note {AVERY_PRIVATE}"
+        user=a, afraid_of_partner="no", threats_or_violence="no", note=f"A's note {AVERY_PRIVATE}"
     )
     onboarding.safety_check_save(
-        user=b, couple=couple, afraid_of_partner="no", threats_or_violence="no", note=f"B's note {BLAKE_PRIVATE}"
+        user=b, afraid_of_partner="no", threats_or_violence="no", note=f"B's note {BLAKE_PRIVATE}"
     )
 
     exercise = exercise_with_steps(slug="naming-it", title="Naming it")

@@ -13,7 +13,7 @@ from exercises.selectors.accountability import accountability_state
 from exercises.services import accountability as service
 from tests.couple.conftest import onboard, pair
 from tests.factories import UserFactory
-from tests.helpers import control_value, field_errors, parse_html
+from tests.helpers import control_value, field_errors, parse_html, protect
 
 pytestmark = pytest.mark.django_db
 
@@ -378,8 +378,9 @@ def test_a_person_without_a_couple_gets_404(client):
     assert client.post(RESPOND_URL, {"felt_heard": "3"}).status_code == 404
 
 
-def test_safety_mode_changes_nothing_here(writer, couple):
-    Couple.objects.filter(pk=couple.pk).update(safety_mode=True)
+def test_a_worrying_safety_answer_changes_nothing_here(writer, couple):
+    for person in couple.partners():
+        protect(person)
     assert writer.get(URL).status_code == 200
     assert writer.post(URL, {"text": "Still possible", "visibility": "couple", "based_on": "0"}).status_code == 302
 

@@ -9,7 +9,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Couple
 from exercises.models import Exercise, Module, Question, QuestionAnswer
 from exercises.models.choices import Kind, Visibility
 from exercises.models.flows import TEXT_LIMIT
@@ -17,7 +16,7 @@ from exercises.selectors.questions import unanswered
 from exercises.services import questions as service
 from tests.couple.conftest import onboard, pair
 from tests.factories import UserFactory
-from tests.helpers import control_value, field_errors, parse_html
+from tests.helpers import control_value, field_errors, parse_html, protect
 
 pytestmark = pytest.mark.django_db
 
@@ -357,8 +356,9 @@ def test_a_private_question_never_reaches_the_partner(answerer, asker, couple, p
     assert MARKER in text_of(asker.get(URL)), "its author still sees it"
 
 
-def test_safety_mode_changes_nothing_in_the_log(asker, answerer, couple, partner_b):
-    Couple.objects.filter(pk=couple.pk).update(safety_mode=True)
+def test_a_worrying_safety_answer_changes_nothing_in_the_log(asker, answerer, couple, partner_b):
+    for person in couple.partners():
+        protect(person)
     question = ask(couple, partner_b)
     assert asker.get(URL).status_code == 200
     assert answerer.post(answer_url(question), {"text": "Still answered"}).status_code == 302

@@ -105,7 +105,7 @@ from exercises.forms_flows.appreciations import AppreciationForm
 from exercises.forms_flows.questions import AnswerForm, AskForm
 from exercises.forms_flows.rituals import DoneForm, PlanForm
 from exercises.forms_paired import IncidentForm, JointNoteForm, revise_form
-from exercises.models import Exercise, Module, Question, Ritual
+from exercises.models import Agreement, Exercise, Module, Question, Ritual
 from exercises.models.choices import AnswerType, Visibility
 from exercises.services import accountability, agreements, paired, questions, rituals
 from tests.factories import DEFAULT_PASSWORD, UserFactory
@@ -236,7 +236,7 @@ def cast(django_db_setup, django_db_blocker):
         accountability.statement_write(couple=couple, author=b, text="I lied to you.", visibility=Visibility.COUPLE)
         ids["question"] = questions.question_ask(couple=couple, asker=a, text="Why?").pk
         propose = agreements.agreement_propose
-        category = agreements.category_choices(couple)[0][0]
+        category = Agreement.Category.choices[0][0]
         ids["category"] = category
         ids["open_proposal"] = propose(couple=couple, user=a, category=category, text="Tell me.", review_on=None).pk
         countered = propose(couple=couple, user=a, category=category, text="Call me.", review_on=None)
@@ -401,7 +401,7 @@ TARGETS: dict[str, Target] = {
     "check-in": Target(
         lambda c: reverse("daily:checkin"),
         "a",
-        lambda c: CheckInForm(couple=c.couple, has_therapist=True),
+        lambda c: CheckInForm(protected=False, has_therapist=True),
         lambda c: {"mood": "calm", "safety": "6", "trust": "5", "share": "ratings", "therapist_visible": "on"},
     ),
     "invite a therapist": Target(
@@ -470,26 +470,26 @@ TARGETS: dict[str, Target] = {
     "propose an agreement": Target(
         lambda c: reverse("exercises:agreements"),
         "a",
-        lambda c: ProposalForm(couple=c.couple, today=_today(c)),
+        lambda c: ProposalForm(today=_today(c)),
         lambda c: {"category": c.ids["category"], "review_on": ""},
     ),
     "change a proposal": Target(
         lambda c: reverse("exercises:agreement_counter", args=[c.ids["open_proposal"]]),
         "b",
-        lambda c: ProposalForm(couple=c.couple, today=_today(c)),
+        lambda c: ProposalForm(today=_today(c)),
         lambda c: {"category": c.ids["category"], "review_on": ""},
     ),
     "change a proposal again": Target(
         lambda c: reverse("exercises:agreement_counter", args=[c.ids["countered"]]),
         "b",
-        lambda c: ProposalForm(couple=c.couple, today=_today(c)),
+        lambda c: ProposalForm(today=_today(c)),
         lambda c: {"category": c.ids["category"], "review_on": ""},
         rerenders=False,  # the proposal was answered already: the page says so, without a form
     ),
     "log an agreement": Target(
         lambda c: reverse("exercises:agreement_log", args=[c.ids["accepted"]]),
         "a",
-        lambda c: LogForm(couple=c.couple, today=_today(c)),
+        lambda c: LogForm(today=_today(c)),
         lambda c: {"kept": "kept", "occurred_on": TODAY},
     ),
     "plan a ritual": Target(

@@ -212,10 +212,8 @@ def _plant_onboarding(couple, a: User, b: User, corpus: list[str], planted) -> t
     planted["other_fracture"] += unpack(fractures[0]) + unpack(fractures[1])
     notes = pack(corpus, SafetyNoteLimit)
     for person, note in zip((a, b), notes, strict=False):
-        # Calm answers: safety mode would (rightly) hide the shared check-ins this world needs.
-        onboarding.safety_check_save(
-            user=person, couple=couple, afraid_of_partner="no", threats_or_violence="no", note=note
-        )
+        # Calm answers: worrying ones would (rightly) keep A's later check-ins private.
+        onboarding.safety_check_save(user=person, afraid_of_partner="no", threats_or_violence="no", note=note)
         planted["safety_note"] += unpack(note)
     return fractures, notes
 
@@ -352,7 +350,7 @@ def _plant_questions(couple, a: User, b: User, corpus: list[str], planted) -> No
 
 
 def _plant_agreements(couple, a: User, b: User, corpus: list[str], planted) -> None:
-    category = agreements.category_choices(couple)[0][0]
+    category = Agreement.Category.choices[0][0]
     proposals = [
         agreements.agreement_propose(couple=couple, user=a, category=category, text=p, review_on=None) for p in corpus
     ]
@@ -533,9 +531,7 @@ def _crowd_onboard(space, person: User, fracture_values, note_values, planted) -
     planted["crowd_other_fracture"] += unpack(fracture)
     note = next(note_values, None)
     if note is not None:
-        onboarding.safety_check_save(
-            user=person, couple=space, afraid_of_partner="no", threats_or_violence="no", note=note
-        )
+        onboarding.safety_check_save(user=person, afraid_of_partner="no", threats_or_violence="no", note=note)
         planted["crowd_safety_note"] += unpack(note)
 
 

@@ -5,11 +5,13 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from exercises.daily import services
 from exercises.insights.bank import week_for
 from exercises.insights.trends import trends_for
 from exercises.models import AgreementCheck, Appreciation, CheckIn
 from exercises.services.appreciations import appreciation_send
 from tests.couple.conftest import onboard
+from tests.helpers import protect
 
 pytestmark = pytest.mark.django_db
 
@@ -61,10 +63,15 @@ def test_baseline_is_shown_only_to_its_author(couple, partner_a, partner_b, clie
     assert "felt safety 3, trust 2" not in page
 
 
-def test_partner_trend_disappears_in_safety_mode(couple, partner_a, partner_b):
-    couple.safety_mode = True
-    couple.save()
-    assert "partner" not in trends_for(couple=couple, user=partner_a)
+def test_a_protected_partner_s_trend_keeps_what_was_shared_and_gains_nothing(couple, partner_a, partner_b):
+    from exercises.insights.trends import local_today
+
+    today = local_today(partner_b)
+    checkin(partner_b, couple, today - dt.timedelta(days=1), 7, 7, share="ratings")
+    protect(partner_b)
+    services.checkin_save(user=partner_b, couple=couple, mood="calm", safety=1, trust=1, need="", share="ratings")
+    points = trends_for(couple=couple, user=partner_a)["partner"]
+    assert [p for p in points.safety if p is not None] == [7]
 
 
 def test_progress_page_has_a_text_alternative(client, couple, partner_a):
@@ -128,9 +135,8 @@ def test_bank_account_counts_only_what_the_partner_let_me_see(couple, partner_a,
         week = week_for(couple=couple, user=partner_a, today=today)
         assert (week.appreciations_received, week.checkins) == (0, 2)  # my own, and B's shared one
         assert week_for(couple=couple, user=partner_b, today=today).appreciations_sent == 1
-        couple.safety_mode = True
-        couple.save()
-        assert week_for(couple=couple, user=partner_a, today=today).checkins == 1  # only my own
+        protect(partner_b)  # nothing already shared disappears
+        assert week_for(couple=couple, user=partner_a, today=today).checkins == 2
 
 
 def test_journey_page_tells_what_was_done(client, couple, partner_a):

@@ -170,7 +170,7 @@ class Seeder(CurriculumStages):
             "users": CopyTable(User, ["password", "last_login", "is_superuser", "email", "display_name", "time_zone",
                                       "is_staff", "is_active", "date_joined", "prompts_paused"]),
             "emails": CopyTable(EmailAddress, ["user_id", "email", "verified", "primary"]),
-            "couples": CopyTable(Couple, ["created_at", "created_by_id", "ended_at", "safety_mode"]),
+            "couples": CopyTable(Couple, ["created_at", "created_by_id", "ended_at"]),
             "memberships": CopyTable(Membership, ["couple_id", "user_id", "slot", "joined_at", "left_at",
                                                   "closed_notice_pending"]),
             "events": CopyTable(CoupleEvent, ["couple_id", "actor_id", "kind", "created_at"]),
@@ -240,7 +240,7 @@ class Seeder(CurriculumStages):
         start = self.at(start_days, hour=18)
         a = self._user(email("partner", number, "a"), rng.choice(NAMES), start)
         b = self._user(email("partner", number, "b"), rng.choice(NAMES), start + dt.timedelta(hours=2))
-        couple = t["couples"].add(start, a, None, False)
+        couple = t["couples"].add(start, a, None)
         t["memberships"].add(couple, a, 1, start, None, False)
         t["memberships"].add(couple, b, 2, start + dt.timedelta(hours=2), None, False)
         t["events"].add(couple, a, CoupleEvent.Kind.CREATED, start)
