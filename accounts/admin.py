@@ -1,29 +1,42 @@
 from allauth.mfa.models import Authenticator
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
+
+from trustrepair.staff_admin import DeclaredLookupsOnly
 
 from .models import AccessLogEntry, Couple, Invitation, Membership, SupportResource, TherapistProfile, User
 
 # Onboarding answers and safety checks are partners' private writing: deliberately
-# not registered here, so staff never see them.
+# not registered here, so staff never see them. Staff manage content and therapist
+# verification; they never take over an account or learn a safety answer.
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(DeclaredLookupsOnly, BaseUserAdmin):
+    """People's accounts. No password field or password page: setting someone's password (or
+    their email, which a reset link follows) would let staff sign in as them."""
+
     ordering = ["email"]
     list_display = ["email", "display_name", "time_zone", "is_staff", "is_active", "date_joined"]
     list_filter = ["is_staff", "is_active"]
     search_fields = ["email", "display_name"]
     fieldsets = [
-        (None, {"fields": ["email", "password"]}),
+        (None, {"fields": ["email"]}),
         ("Profile", {"fields": ["display_name", "time_zone", "prompts_paused"]}),
         ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "display_name", "password1", "password2"]})]
 
+    def get_readonly_fields(self, request, obj=None):
+        return ["email", "last_login", "date_joined"] if obj else []
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+    def user_change_password(self, request, id, form_url=""):
+        raise PermissionDenied
+
+
+class ReadOnlyAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     """Couple records are changed only through the app's services, never by hand."""
 
     def has_add_permission(self, request, obj=None):
@@ -42,7 +55,7 @@ admin.site.unregister(Authenticator)
 
 
 @admin.register(Authenticator)
-class AuthenticatorAdmin(admin.ModelAdmin):
+class AuthenticatorAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     """Who has which second factor and when it was used, never its secret. Staff may only
     remove one (a person who lost their phone sets up a new one after signing in)."""
 
@@ -86,7 +99,7 @@ class InvitationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SupportResource)
-class SupportResourceAdmin(admin.ModelAdmin):
+class SupportResourceAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     list_display = ["title", "region", "phone", "order", "published"]
     list_editable = ["order", "published"]
     list_filter = ["published", "region"]
@@ -112,7 +125,7 @@ class VerifiedFilter(admin.SimpleListFilter):
 
 
 @admin.register(TherapistProfile)
-class TherapistProfileAdmin(admin.ModelAdmin):
+class TherapistProfileAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     """Staff check the licence, then verify with the action (who and when are recorded)."""
 
     list_display = [
@@ -164,7 +177,7 @@ class TherapistProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccessLogEntry)
-class AccessLogEntryAdmin(admin.ModelAdmin):
+class AccessLogEntryAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     """View only. The model and a database trigger refuse changes too, so this is not the only guard."""
 
     list_display = ["created_at", "therapist_name", "couple", "what", "path"]

@@ -25,3 +25,12 @@ def couple_invitation(invitation, token: str) -> None:
         invitation.email,
         {"inviter_name": invitation.inviter.display_name, "link": link, "expires_at": invitation.expires_at},
     )
+
+
+def space_closed(partner) -> None:
+    """The neutral notice to the partner who stays: the space closed. Never why, never who did what."""
+    send(
+        "space_closed",
+        partner.email,
+        {"name": partner.get_short_name(), "link": settings.SITE_URL + reverse("couple:dashboard")},
+    )

@@ -40,6 +40,7 @@ from django.core.exceptions import PermissionDenied
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 
 ROLE_KEY = "tr_role"
 AUTH_AT_KEY = "tr_auth_at"
@@ -158,7 +159,8 @@ def _on_password_change(sender, request, user, **kwargs) -> None:
 
 
 class SessionPolicyMiddleware:
-    """Ends sessions past their idle or absolute limit, and refuses therapists' writes to partner areas.
+    """Ends sessions past their idle or absolute limit, refuses therapists' writes to partner areas,
+    and marks every response ``Cache-Control: no-store``.
 
     Must come after ``AuthenticationMiddleware`` and ``MessageMiddleware``.
     """
@@ -169,7 +171,11 @@ class SessionPolicyMiddleware:
     def __call__(self, request: HttpRequest):
         if request.user.is_authenticated:
             self._enforce_timeouts(request)
-        return self.get_response(request)
+        response = self.get_response(request)
+        # Every page here is someone's (or a form with their CSRF token): never kept by a browser's
+        # back-forward cache on a shared device, nor by a proxy. Static files never reach this (whitenoise).
+        patch_cache_control(response, no_store=True)
+        return response
 
     def _enforce_timeouts(self, request: HttpRequest) -> None:
         session = request.session

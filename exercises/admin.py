@@ -24,6 +24,7 @@ from exercises.forms import StepsForm
 from exercises.models import Answer, Exercise, Module, ModuleUnlock, Step
 from exercises.models.choices import AnswerType
 from exercises.models.content import STAGE_CHOICES
+from trustrepair.staff_admin import DeclaredLookupsOnly
 
 # Slugs are how import_content and load_curriculum recognise a module or exercise:
 # renaming one would make the next import create a duplicate, so they are fixed once saved.
@@ -65,7 +66,7 @@ class ExerciseInline(admin.TabularInline):
 
 
 @admin.register(Module)
-class ModuleAdmin(admin.ModelAdmin):
+class ModuleAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     form = ModuleAdminForm
     list_display = ["title", "slug", "order", "stage_list", "unlock_rule", "published", "exercise_count"]
     list_filter = ["published", "unlock_rule"]
@@ -184,7 +185,7 @@ class StepInline(admin.StackedInline):
 
 
 @admin.register(Exercise)
-class ExerciseAdmin(admin.ModelAdmin):
+class ExerciseAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     list_display = [
         "title",
         "module",
@@ -312,7 +313,7 @@ class ExerciseAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModuleUnlock)
-class ModuleUnlockAdmin(admin.ModelAdmin):
+class ModuleUnlockAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     """Read-only: unlocks are granted in the app (by a therapist), never typed in here."""
 
     list_display = ["module", "couple", "unlocked_by", "created_at"]
@@ -336,13 +337,13 @@ from exercises.models import AppreciationStarter, PromptCopy  # noqa: E402
 
 
 @admin.register(PromptCopy)
-class PromptCopyAdmin(admin.ModelAdmin):
+class PromptCopyAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     list_display = ["kind", "subject"]
     fields = ["kind", "subject", "body"]
 
 
 @admin.register(AppreciationStarter)
-class AppreciationStarterAdmin(admin.ModelAdmin):
+class AppreciationStarterAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     list_display = ["text", "kind", "active"]
     list_filter = ["kind", "active"]
     list_editable = ["active"]

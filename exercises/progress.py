@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from django.db.models import Q, Value
 
-from accounts.models import Couple, FractureAnswer, User
+from accounts.models import Couple, User
 from exercises.models import (
     Agreement,
     AgreementCheck,
@@ -34,7 +34,7 @@ from exercises.models import (
     StatementResponse,
 )
 from exercises.models.choices import PAIRED_KINDS, Audience, Kind
-from exercises.roles import fits, roles_from_rows
+from exercises.roles import fits, revealed_fractures, roles_from_rows
 from exercises.stages import STAGES
 
 
@@ -140,7 +140,8 @@ def _paired_status(exercise, me, partner, roles, run, responses) -> Status:
         return Status.WAITING  # my partner's exercise
     if mine:
         return Status.WAITING
-    started = mine is not None or (partner is not None and (run_id, partner) in responses)
+    # The partner's draft is theirs alone: only their submission says anything here.
+    started = mine is not None or (partner is not None and responses.get((run_id, partner)) is True)
     return Status.IN_PROGRESS if started else Status.NOT_STARTED
 
 
@@ -187,7 +188,7 @@ def facts_for(couple_ids: list[int]) -> dict[int, Facts]:
     if not facts:
         return facts
     answers = defaultdict(list)
-    rows = FractureAnswer.objects.filter(response__couple_id__in=couple_ids)
+    rows = revealed_fractures().filter(response__couple_id__in=couple_ids)
     for couple_id, user_id, role in rows.values_list("response__couple_id", "response__user_id", "role"):
         answers[couple_id].append((user_id, role))
     for couple_id, pairs in answers.items():

@@ -72,6 +72,23 @@ def pytest_configure(config):
     app.conf.update(broker_url=url, result_backend=url)
 
 
+def _allow_flushing_the_access_log(sender, connection, **kwargs):
+    """Transactional tests reset the database with TRUNCATE, which the access log refuses otherwise
+    (accounts/migrations/0009_security_access_log_no_truncate.py)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET trustrepair.flush_access_log = 'on'")
+
+
+def _connect_flush_setting():
+    from django.db.backends.signals import connection_created
+
+    connection_created.connect(_allow_flushing_the_access_log, dispatch_uid="tests-flush-access-log")
+
+
+_connect_flush_setting()
+
+
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--disable-background-networking"]
 
 

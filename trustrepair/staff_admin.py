@@ -10,7 +10,9 @@ the factor existed) is asked for it (allauth's MFA reauthentication).
 from django.contrib import messages
 from django.contrib.admin import AdminSite
 from django.contrib.admin.apps import AdminConfig
+from django.contrib.admin.filters import SimpleListFilter
 from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.db.models.constants import LOOKUP_SEP
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -44,6 +46,28 @@ class StaffAdminSite(AdminSite):
             messages.info(request, "The staff pages need two-factor authentication. Please set it up first.")
             return redirect("mfa_activate_totp")
         return redirect(f"{reverse('mfa_reauthenticate')}?{urlencode({REDIRECT_FIELD_NAME: back})}")
+
+
+class DeclaredLookupsOnly:
+    """Staff filter a list only by what its ``list_filter`` (or ``date_hierarchy``) offers.
+
+    Django's admin also accepts any hand-typed ``?field__lookup=`` on the
+    model's own fields (and one relation deep, such as ``?safety_check__isnull=``):
+    enough to filter couples by safety mode or people by whether they took the
+    safety check. Every admin of ours takes this first.
+    """
+
+    def lookup_allowed(self, lookup, value, request):
+        declared = {self.date_hierarchy} - {None}
+        for item in self.get_list_filter(request):
+            if isinstance(item, type) and issubclass(item, SimpleListFilter):
+                if lookup == item.parameter_name:
+                    return True  # the filter's own parameter, which it reads itself
+                continue
+            declared.add(item[0] if isinstance(item, (list, tuple)) else item)
+        if not any(lookup == path or lookup.startswith(path + LOOKUP_SEP) for path in declared):
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
 
 class StaffAdminConfig(AdminConfig):

@@ -19,12 +19,3 @@ def export_ready(export) -> None:
             "time_zone": export.user.time_zone,
         },
     )
-
-
-def space_closed(partner) -> None:
-    """The neutral notice to the partner who stays: the space closed. Never why, never who did what."""
-    send(
-        "space_closed",
-        partner.email,
-        {"name": partner.get_short_name(), "link": settings.SITE_URL + reverse("couple:dashboard")},
-    )

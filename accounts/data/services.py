@@ -300,15 +300,7 @@ def account_erase(*, user: User) -> Erasure:
         _hand_over_shared_writing(user, tombstone)
     _end_therapist_work(user, now)
 
-    for partner in partners:
-        Notification.objects.create(
-            user=partner,
-            kind="space_closed",
-            title="Your shared space has closed",
-            body="Your own account and writing are still yours. You can start a new space whenever you like.",
-            url=reverse("couple:dashboard"),
-        )
-        transaction.on_commit(lambda partner=partner: emails.space_closed(partner), robust=True)
+    # The partner heard from couple_leave, exactly as after a leaving: nothing here may tell them more.
     # robust: a mail server or disk hiccup after the commit is logged; it never undoes or hides the erasure.
     transaction.on_commit(lambda: [default_storage.delete(name) for name in files], robust=True)
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from accounts import emails
 from accounts.models import Couple, Membership, User
+from exercises.models import Notification
 
 
 @transaction.atomic
@@ -15,6 +18,7 @@ def couple_leave(*, couple: Couple, user: User) -> None:
     Afterwards neither partner reaches anything of the closed space through the
     couple views (the scoping door only opens active couples); each keeps their
     own account and writing. Pending invitations and therapist links end with the space.
+    The partner who stays gets a neutral notice in the app and by email.
     """
     couple = Couple.objects.select_for_update().get(pk=couple.pk)
     if couple.ended_at is not None:
@@ -24,10 +28,31 @@ def couple_leave(*, couple: Couple, user: User) -> None:
     couple.save(update_fields=["ended_at"])
     couple.invitations.pending().update(revoked_at=now)
     couple.therapist_links.filter(ended_at__isnull=True).update(ended_at=now)
+    staying = [
+        m.user for m in couple.memberships.filter(left_at__isnull=True).exclude(user=user).select_related("user")
+    ]
     Membership.objects.filter(couple=couple, left_at__isnull=True).exclude(user=user).update(
         left_at=now, closed_notice_pending=True
     )
     Membership.objects.filter(couple=couple, user=user, left_at__isnull=True).update(left_at=now)
+    for partner in staying:
+        _tell_space_closed(partner)
+
+
+def _tell_space_closed(partner: User) -> None:
+    """The one notice the partner who stays receives, whether the other left or deleted their account.
+
+    Never why, never who: the two must read the same (the README promises it).
+    """
+    Notification.objects.create(
+        user=partner,
+        kind="space_closed",
+        title="Your shared space has closed",
+        body="Your own account and writing are still yours. You can start a new space whenever you like.",
+        url=reverse("couple:dashboard"),
+    )
+    # robust: a mail server hiccup after the commit is logged; it never undoes the closing.
+    transaction.on_commit(lambda: emails.space_closed(partner), robust=True)
 
 
 def closed_notice_for(user: User) -> Membership | None:

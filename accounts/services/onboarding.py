@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import Couple, CoupleEvent, FractureAnswer, OnboardingResponse, SafetyCheck, User
 from accounts.models.onboarding import MIRROR_ROLE, Fracture, Role
 from accounts.safety import protect_if_worrying
+from exercises.services.paired import runs_reveal_ready
 
 
 @transaction.atomic
@@ -33,6 +34,9 @@ def onboarding_submit(
         return OnboardingResponse.objects.get(couple=couple, user=user)
     FractureAnswer.objects.bulk_create(FractureAnswer(response=response, kind=k, role=r) for k, r in roles.items())
     CoupleEvent.objects.create(couple=couple, actor=user, kind=CoupleEvent.Kind.ONBOARDED)
+    if OnboardingResponse.objects.filter(couple=couple).exclude(user=user).exists():
+        # The reveal: roles count from now on, and an exercise may now wait for one partner only.
+        runs_reveal_ready(couple=couple)
     return response
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from accounts.models import Couple, OnboardingResponse, User
 from exercises.daily.scheduling import local_today
 from exercises.models import CheckIn
@@ -52,15 +54,19 @@ def trends_for(*, couple: Couple | None, user: User, range_key: str = "week") ->
     Each check-in is stored on its author's own local date, so a partner in
     another time zone lands on the day they lived it; the window is the
     viewer's. The partner's ratings appear only for check-ins they chose to
-    share.
+    share in this couple space.
     """
     length = RANGES.get(range_key, RANGES["week"])
     today = local_today(user)
     days = [today - dt.timedelta(days=offset) for offset in range(length - 1, -1, -1)]
     partner = couple.partner_of(user) if couple else None
-    people = [user.pk] + ([partner.pk] if partner else [])
+    # My own check-ins are mine wherever I wrote them; my partner's only as shared in *this* space:
+    # what they shared with someone before does not follow them here.
+    wanted = Q(user=user)
+    if partner is not None:
+        wanted |= Q(user=partner, couple=couple)
     checkins = list(
-        CheckIn.objects.filter(user_id__in=people, local_date__gte=days[0], local_date__lte=days[-1]).only(
+        CheckIn.objects.filter(wanted, local_date__gte=days[0], local_date__lte=days[-1]).only(
             "user_id", "local_date", "safety", "trust", "share"
         )
     )

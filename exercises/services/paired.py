@@ -108,6 +108,31 @@ def response_submit(*, run: Run, user: User, answers: dict[int, tuple], visibili
 
 
 @transaction.atomic
+def runs_reveal_ready(*, couple: Couple) -> None:
+    """Reveal the couple's open runs whose participants have all submitted.
+
+    Called when the onboarding answers are revealed: roles count from then on,
+    so a run may now wait for fewer people than when its answers came in.
+    """
+    runs = list(
+        Run.objects.select_for_update(of=("self",))
+        .filter(couple=couple, revealed_at__isnull=True)
+        .select_related("exercise")
+    )
+    if not runs:
+        return
+    roles = roles_by_user(couple)
+    submitted = set(Response.objects.filter(run__in=runs, submitted_at__isnull=False).values_list("run_id", "user_id"))
+    now = timezone.now()
+    for run in runs:
+        run.couple = couple
+        waiting_for = participants(run, roles)
+        if waiting_for and all(p is not None and (run.pk, p.pk) in submitted for p in waiting_for):
+            run.revealed_at = now
+            run.save(update_fields=["revealed_at"])
+
+
+@transaction.atomic
 def answer_revise(*, run: Run, user: User, step: Step, value, guess=None) -> Answer:
     """Change an answer after the reveal: a new revision, so the partner can see what changed."""
     if run.revealed_at is None:

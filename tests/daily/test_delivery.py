@@ -158,7 +158,8 @@ def test_the_tick_claims_nobody_who_must_get_nothing(setup, partner_a, partner_b
         preference.inapp_enabled = False
         preference.save()
     assert delivery.claim_due() == []
-    assert mailoutbox == [] and not Notification.objects.exists()
+    # No prompt (the neutral "space closed" notice of a leaving is not one).
+    assert mailoutbox == [] and not Notification.objects.exclude(kind="space_closed").exists()
 
 
 @pytest.mark.parametrize("change", ["prompts_paused", "paused_until", "left_couple", "kind_off", "unsubscribed"])
@@ -184,7 +185,8 @@ def test_a_claimed_prompt_is_skipped_if_things_changed_before_sending(change, co
     assert outcome.skipped == 1
     row = Delivery.objects.get()
     assert row.status == Status.SKIPPED and row.last_error
-    assert mailoutbox == [] and not Notification.objects.exists()
+    # No prompt (the neutral "space closed" notice of a leaving is not one).
+    assert mailoutbox == [] and not Notification.objects.exclude(kind="space_closed").exists()
     # Skipped is final: the reconciler never picks it up again.
     assert delivery.reconcile(stale_after=dt.timedelta(seconds=0), enqueue=lambda ids: None, backlog=lambda: 0) == 0
 

@@ -310,3 +310,31 @@ def test_someone_elses_invitation_to_the_erased_address_forgets_it(client, partn
     erase_through_the_page(client, partner_a)
     assert rows_containing(partner_a.email) == []
     assert User.objects.filter(pk=outsider.pk).exists()
+
+
+def test_the_partner_hears_the_same_whether_the_other_left_or_deleted_their_account(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    """The README's promise: the partner who stays cannot tell a deletion from a leaving."""
+    from accounts.services import leaving
+    from tests.couple.conftest import pair
+    from tests.factories import UserFactory
+
+    leaver, left = UserFactory(verified=True, display_name="Lee"), UserFactory(verified=True, display_name="Sam")
+    eraser, erased_from = UserFactory(verified=True, display_name="Eve"), UserFactory(verified=True, display_name="Sam")
+    by_leaving = pair(leaver, left)
+    pair(eraser, erased_from)
+    with django_capture_on_commit_callbacks(execute=True):
+        leaving.couple_leave(couple=by_leaving, user=leaver)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.account_erase(user=eraser)
+
+    def heard(person):
+        notices = list(Notification.objects.filter(user=person).values_list("kind", "title", "body", "url"))
+        mails = [(m.subject, m.body, m.alternatives[0][0]) for m in mailoutbox if m.to == [person.email]]
+        membership = Membership.objects.get(user=person)
+        return notices, mails, membership.closed_notice_pending
+
+    notices, mails, pending = heard(left)
+    assert notices and mails and pending
+    assert heard(erased_from) == (notices, mails, pending)

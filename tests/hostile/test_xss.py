@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from accounts import emails as account_emails
 from accounts.data import emails as data_emails
 from accounts.data.export import build_zip
 from accounts.models import AccessLogEntry, DataExport, Invitation, SafetyCheck, TherapistProfile, User
@@ -225,7 +226,7 @@ def hostile_emails(w) -> list[tuple[str, object, str]]:
             export = DataExport(user=person, expires_at=timezone.now() + timedelta(days=7))
             data_emails.export_ready(export)
             out.append(("export ready", mail.outbox[-1], person.display_name))
-            data_emails.space_closed(person)
+            account_emails.space_closed(person)
             out.append(("space closed", mail.outbox[-1], person.display_name))
     # The real path of the "appreciation received" email, as the task runs it.
     for appreciation in Appreciation.objects.filter(couple=w.couple)[:4]:

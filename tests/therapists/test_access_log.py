@@ -110,6 +110,17 @@ def test_the_database_refuses_changes_below_the_orm(couple, therapist, sql):
     assert AccessLogEntry.objects.get(pk=entry.pk).what == "y"
 
 
+@pytest.mark.parametrize("sql", ["TRUNCATE accounts_accesslogentry", "TRUNCATE accounts_couple CASCADE"])
+def test_the_database_refuses_truncate(couple, therapist, sql):
+    AccessLogEntry.objects.create(couple=couple, therapist=therapist, therapist_name="x", what="y", path="/")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        # The setting the suite sets so Django's flush can reset the database; the app never sets it.
+        cursor.execute("SET LOCAL trustrepair.flush_access_log = 'off'")
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the test's own inserts leave deferred checks pending
+        cursor.execute(sql)
+    assert AccessLogEntry.objects.count() == 1
+
+
 def test_staff_can_view_but_not_add_change_or_delete_in_the_admin(couple, therapist):
     entry = AccessLogEntry.objects.create(couple=couple, therapist=therapist, therapist_name="x", what="y", path="/")
     staff = UserFactory(verified=True, is_staff=True, is_superuser=True)

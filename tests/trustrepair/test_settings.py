@@ -20,7 +20,7 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 SETTINGS_VARIABLES = {
     "DJANGO_ENV", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "CSRF_TRUSTED_ORIGINS", "DATABASE_URL",
     "CONN_MAX_AGE", "REDIS_URL", "EMAIL_URL", "DEFAULT_FROM_EMAIL", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS",
-    "LOG_LEVEL", "VAR_DIR", "DJANGO_SETTINGS_MODULE",
+    "LOG_LEVEL", "VAR_DIR", "DJANGO_SETTINGS_MODULE", "BEHIND_PROXY",
     # Set for the test process (Playwright + live_server); a deployment never has it, and check --deploy says so.
     "DJANGO_ALLOW_ASYNC_UNSAFE",
 }  # fmt: skip
@@ -94,6 +94,21 @@ def test_production_mode_defaults(tmp_path):
     assert values["CACHE"] != "django.core.cache.backends.dummy.DummyCache", "rate limits need a real cache"
 
 
+PRINT_PROXY_HEADER = "from django.conf import settings as s; print(repr(getattr(s, 'SECURE_PROXY_SSL_HEADER', None)))"
+
+
+def test_the_forwarded_https_header_is_trusted_only_behind_a_proxy(tmp_path):
+    alone = run_manage(tmp_path, "shell", "-c", PRINT_PROXY_HEADER, **production())
+    assert alone.returncode == 0, alone.stderr
+    assert alone.stdout.strip().splitlines()[-1] == "None"
+    proxied = run_manage(tmp_path, "shell", "-c", PRINT_PROXY_HEADER, **production(BEHIND_PROXY="true"))
+    assert proxied.returncode == 0, proxied.stderr
+    assert proxied.stdout.strip().splitlines()[-1] == "('HTTP_X_FORWARDED_PROTO', 'https')"
+    assert_clean_deploy_check(
+        run_manage(tmp_path, "check", "--deploy", "--fail-level", "WARNING", **production(BEHIND_PROXY="true"))
+    )
+
+
 @pytest.mark.parametrize(
     "secret",
     ["", "too-short", "a" * 60, "dev-only-insecure-secret-key-never-use-in-production-0123456789abcdef"],
@@ -126,6 +141,7 @@ BAD_VALUES = {
     "EMAIL_URL-port": "smtp://mail.example:notaport",
     "SECURE_HSTS_SECONDS": "a-year",
     "REDIS_URL": "localhost:6379",
+    "BEHIND_PROXY": "perhaps",
 }
 
 
