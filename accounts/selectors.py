@@ -84,6 +84,9 @@ def dashboard_for(*, couple: Couple, user: User) -> dict:
     if partner is not None and couple.watch_features_enabled:
         partner_events = list(CoupleEvent.objects.filter(couple=couple, actor=partner)[:PARTNER_EVENTS])
 
+    next_step = _next_step(progress, partner, i_onboarded, partner_onboarded)
+    # Praise only when truly nothing is open: no exercise to start, nothing either partner still owes.
+    nothing_open = not waiting_for_me and not waiting_for_partner and progress.next_for() is None
     return {
         "couple": couple,
         "partner": partner,
@@ -92,7 +95,8 @@ def dashboard_for(*, couple: Couple, user: User) -> dict:
         "waiting_for_me": waiting_for_me,
         "waiting_for_partner": waiting_for_partner,
         "partner_events": partner_events,
-        "next_step": _next_step(progress, partner, i_onboarded, partner_onboarded),
+        "next_step": next_step,
+        "nothing_open": nothing_open,
         "invitations": list(couple.invitations.pending()) if partner is None else [],
         "both_onboarded": i_onboarded and partner_onboarded,
         "recommendations": recommendations_for(couple, progress),
