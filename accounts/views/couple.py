@@ -36,9 +36,12 @@ def onboarding_view(request: HttpRequest, couple) -> HttpResponse:
             baseline_safety=data["baseline_safety"],
             baseline_trust=data["baseline_trust"],
         )
-        messages.success(
-            request, "Thank you. Your answers are saved, and stay private until your partner has answered too."
-        )
+        if onboarding.both_answered(couple=couple):
+            messages.success(request, "Thank you. You have both answered, so you can now see each other's answers.")
+        else:
+            messages.success(
+                request, "Thank you. Your answers are saved, and stay private until your partner has answered too."
+            )
         return redirect("couple:together")
     return render(
         request, "couple/onboarding.html", {"form": form, "couple": couple}, status=400 if form.errors else 200
