@@ -66,3 +66,13 @@ def test_a_revealed_checklist_answer_with_a_long_choice_fits_a_phone(live_server
     page.goto(f"{live_server.url}/couple/exercises/{exercise.slug}/")
     expect(page.get_by_text(LONG_CHOICE).first).to_be_visible()
     assert_fits_the_screen(page)
+
+
+def test_the_shared_picture_keeps_who_said_what_on_a_phone(live_server, browser: Browser, couple_of_two):
+    page = phone_page(browser, live_server.url, "ava@example.test")
+    page.goto(f"{live_server.url}/couple/together/")
+    cells = page.locator("table tbody tr").first.locator("td")
+    labels = [cells.nth(n).evaluate("td => getComputedStyle(td, '::before').content") for n in range(cells.count() - 1)]
+    assert labels == ['"You said"', '"Ben said"']
+    assert page.locator("table thead").bounding_box()["width"] <= 1  # visually hidden on phones
+    assert_fits_the_screen(page)
