@@ -76,3 +76,57 @@ def test_the_shared_picture_keeps_who_said_what_on_a_phone(live_server, browser:
     assert labels == ['"You said"', '"Ben said"']
     assert page.locator("table thead").bounding_box()["width"] <= 1  # visually hidden on phones
     assert_fits_the_screen(page)
+
+
+def header_parts(page) -> list[tuple[str, float]]:
+    """Vertical centres of the header's visible parts, so a second row of links shows up as a second value."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('.brand, .quick-exit, .site-nav a, .site-nav summary')]
+            .filter(el => el.checkVisibility({contentVisibilityAuto: true, visibilityProperty: true}))
+            .map(el => { const r = el.getBoundingClientRect(); return [el.textContent.trim(), r.top + r.height / 2]; })"""
+    )
+
+
+@pytest.mark.parametrize("signed_in", [True, False])
+def test_the_phone_header_fits_one_line_and_its_menu_works_by_keyboard(
+    live_server, browser: Browser, couple_of_two, signed_in
+):
+    base = live_server.url
+    if signed_in:
+        page = phone_page(browser, base, "ava@example.test")
+    else:
+        page = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+        page.goto(f"{base}/privacy/")
+    parts = header_parts(page)
+    middles = [middle for _, middle in parts]
+    assert len(parts) == 3 and max(middles) - min(middles) < 12, parts
+    assert page.locator(".site-header").bounding_box()["height"] <= 64
+    menu, quick_exit = page.locator(".site-menu summary").bounding_box(), page.locator(".quick-exit").bounding_box()
+    assert menu["x"] + menu["width"] <= quick_exit["x"], "the Menu sits under Quick exit"
+    assert page.evaluate("(el => el.scrollWidth <= el.clientWidth)(document.querySelector('.brand span'))")
+    assert_fits_the_screen(page)
+
+    target = "Settings" if signed_in else "Support"
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_role("link", name=target)).to_be_hidden()
+    for _ in range(4):  # Quick exit, the brand, then the Menu (perhaps after the skip link)
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.tagName") == "SUMMARY":
+            break
+    assert page.evaluate("document.activeElement.textContent.trim()").startswith("Menu")
+    page.keyboard.press("Enter")
+    link = nav.get_by_role("link", name=target)
+    expect(link).to_be_visible()
+    assert_fits_the_screen(page)
+    while page.evaluate("document.activeElement.textContent.trim()") != target:
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/settings/$" if signed_in else r"/support/$"))
+
+
+def test_wide_screens_keep_the_links_in_a_row(live_server, browser: Browser, couple_of_two):
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    page.goto(f"{live_server.url}/privacy/")
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_role("link", name="Support")).to_be_visible()
+    expect(nav.get_by_text("Menu")).to_be_hidden()
