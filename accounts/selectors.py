@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from django.template.defaultfilters import pluralize
 
-from accounts.models import Couple, CoupleEvent, OnboardingResponse, SafetyCheck, User
+from accounts.models import Couple, CoupleEvent, OnboardingResponse, SafetyCheck, SupportResource, User
 from accounts.therapists.couple_side import recommendations_for
+from accounts.timezones import country_for_timezone
 from exercises.daily.selectors import checkins_for_dashboard
 from exercises.progress import progress_for
 from exercises.roles import roles_by_user
@@ -101,4 +102,19 @@ def dashboard_for(*, couple: Couple, user: User) -> dict:
         "both_onboarded": i_onboarded and partner_onboarded,
         "recommendations": recommendations_for(couple, progress),
         "checkins": checkins_for_dashboard(couple, user),
+    }
+
+
+def support_for(user: User) -> dict:
+    """Support lines for the person's country (taken from their time zone), and those meant for everywhere.
+
+    With no country to go on (UTC), every country's lines are listed. Lines for other countries stay
+    on the public support page; the international directory text in the template is always shown.
+    """
+    country = country_for_timezone(user.time_zone)
+    resources = list(SupportResource.objects.filter(published=True))
+    return {
+        "country": country,
+        "local": [r for r in resources if r.region and (country is None or r.region == country)],
+        "everywhere": [r for r in resources if not r.region],
     }

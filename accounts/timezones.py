@@ -83,3 +83,25 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(
             "“%(value)s” is not a time zone we know. Pick one from the list.", params={"value": value}
         )
+
+
+# Names as our support resources spell them (SupportResource.region), where zone data says otherwise.
+COUNTRY_NAMES = {"GB": "United Kingdom"}
+
+
+@cache
+def _iso_countries() -> dict[str, str]:
+    for root in zoneinfo.TZPATH:
+        path = Path(root) / "iso3166.tab"
+        if path.exists():
+            rows = (line.split("\t") for line in path.read_text().splitlines() if line and not line.startswith("#"))
+            return {row[0]: row[1] for row in rows if len(row) >= 2}
+    return {}
+
+
+def country_for_timezone(name: str) -> str | None:
+    """The country a time zone belongs to, by name ("United Kingdom" for Europe/London); None for UTC and the like."""
+    code = zone_countries().get(name)  # old aliases are not in zone.tab: they get the fallback
+    if code is None:
+        return None
+    return COUNTRY_NAMES.get(code) or _iso_countries().get(code)

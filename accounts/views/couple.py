@@ -5,9 +5,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.couple_forms import InviteEmailForm, LeaveForm, OnboardingForm, SafetyCheckForm
-from accounts.models import OnboardingResponse, SafetyCheck, SupportResource
+from accounts.models import OnboardingResponse, SafetyCheck
 from accounts.scoping import couple_for, couple_required
-from accounts.selectors import dashboard_for
+from accounts.selectors import dashboard_for, support_for
 from accounts.services import leaving, onboarding
 
 
@@ -76,8 +76,7 @@ def safety_check(request: HttpRequest) -> HttpResponse:
 @login_required
 def safety_support(request: HttpRequest) -> HttpResponse:
     """Shown only to the person who answered; their partner never sees that this page exists for them."""
-    resources = SupportResource.objects.filter(published=True)
-    return render(request, "couple/safety_support.html", {"resources": resources})
+    return render(request, "couple/safety_support.html", support_for(request.user))
 
 
 @couple_required
