@@ -1,16 +1,21 @@
 from django import forms
 
 from .models import User
-from .timezones import timezone_choices
+from .timezones import timezone_choices, timezone_names
 
 
 class TimeZoneField(forms.ChoiceField):
+    """A grouped picker of current zones; it still accepts every name it always did (old aliases too)."""
+
     def __init__(self, **kwargs):
         kwargs.setdefault("choices", timezone_choices)
         kwargs.setdefault("help_text", "Daily prompts arrive at your own local time.")
         super().__init__(**kwargs)
         # static/js/app.js preselects the browser's zone when the form is fresh.
         self.widget.attrs["data-browser-timezone"] = "true"
+
+    def valid_value(self, value) -> bool:
+        return value in timezone_names()
 
 
 class SignupProfileForm(forms.Form):
@@ -33,6 +38,11 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["display_name", "time_zone", "prompts_paused"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Someone who saved an old alias ("Asia/Calcutta") still sees it selected.
+        self.fields["time_zone"].choices = timezone_choices(current=self.instance.time_zone)
 
 
 class ScaleWidget(forms.RadioSelect):

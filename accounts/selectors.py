@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from django.template.defaultfilters import pluralize
 
-from accounts.models import Couple, CoupleEvent, OnboardingResponse, SafetyCheck, User
+from accounts.models import Couple, CoupleEvent, OnboardingResponse, SafetyCheck, SupportResource, User
 from accounts.therapists.couple_side import recommendations_for
+from accounts.timezones import country_for_timezone
 from exercises.daily.selectors import checkins_for_dashboard
 from exercises.progress import progress_for
 from exercises.roles import roles_by_user
@@ -83,6 +84,9 @@ def dashboard_for(*, couple: Couple, user: User) -> dict:
     if partner is not None:
         partner_events = list(CoupleEvent.objects.filter(couple=couple, actor=partner)[:PARTNER_EVENTS])
 
+    next_step = _next_step(progress, partner, i_onboarded, partner_onboarded)
+    # Praise only when truly nothing is open: no exercise to start, nothing either partner still owes.
+    nothing_open = not waiting_for_me and not waiting_for_partner and progress.next_for() is None
     return {
         "couple": couple,
         "partner": partner,
@@ -91,9 +95,25 @@ def dashboard_for(*, couple: Couple, user: User) -> dict:
         "waiting_for_me": waiting_for_me,
         "waiting_for_partner": waiting_for_partner,
         "partner_events": partner_events,
-        "next_step": _next_step(progress, partner, i_onboarded, partner_onboarded),
+        "next_step": next_step,
+        "nothing_open": nothing_open,
         "invitations": list(couple.invitations.pending()) if partner is None else [],
         "both_onboarded": i_onboarded and partner_onboarded,
         "recommendations": recommendations_for(couple, progress),
         "checkins": checkins_for_dashboard(couple, user),
+    }
+
+
+def support_for(user: User) -> dict:
+    """Support lines for the person's country (taken from their time zone), and those meant for everywhere.
+
+    With no country to go on (UTC), every country's lines are listed. Lines for other countries stay
+    on the public support page; the international directory text in the template is always shown.
+    """
+    country = country_for_timezone(user.time_zone)
+    resources = list(SupportResource.objects.filter(published=True))
+    return {
+        "country": country,
+        "local": [r for r in resources if r.region and (country is None or r.region == country)],
+        "everywhere": [r for r in resources if not r.region],
     }

@@ -40,6 +40,10 @@ def onboarding_submit(
     return response
 
 
+def both_answered(*, couple: Couple) -> bool:
+    return OnboardingResponse.objects.filter(couple=couple).count() >= 2
+
+
 @dataclass(frozen=True)
 class FractureRow:
     label: str

@@ -5,9 +5,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.couple_forms import InviteEmailForm, LeaveForm, OnboardingForm, SafetyCheckForm
-from accounts.models import OnboardingResponse, SafetyCheck, SupportResource
+from accounts.models import OnboardingResponse, SafetyCheck
 from accounts.scoping import couple_for, couple_required
-from accounts.selectors import dashboard_for
+from accounts.selectors import dashboard_for, support_for
 from accounts.services import leaving, onboarding
 
 
@@ -36,9 +36,12 @@ def onboarding_view(request: HttpRequest, couple) -> HttpResponse:
             baseline_safety=data["baseline_safety"],
             baseline_trust=data["baseline_trust"],
         )
-        messages.success(
-            request, "Thank you. Your answers are saved, and stay private until your partner has answered too."
-        )
+        if onboarding.both_answered(couple=couple):
+            messages.success(request, "Thank you. You have both answered, so you can now see each other's answers.")
+        else:
+            messages.success(
+                request, "Thank you. Your answers are saved, and stay private until your partner has answered too."
+            )
         return redirect("couple:together")
     return render(
         request, "couple/onboarding.html", {"form": form, "couple": couple}, status=400 if form.errors else 200
@@ -73,8 +76,7 @@ def safety_check(request: HttpRequest) -> HttpResponse:
 @login_required
 def safety_support(request: HttpRequest) -> HttpResponse:
     """Shown only to the person who answered; their partner never sees that this page exists for them."""
-    resources = SupportResource.objects.filter(published=True)
-    return render(request, "couple/safety_support.html", {"resources": resources})
+    return render(request, "couple/safety_support.html", support_for(request.user))
 
 
 @couple_required

@@ -13,6 +13,8 @@ from exercises.models import CheckIn
 
 RANGES = {"week": 7, "month": 30}
 SHARED_RATINGS = (CheckIn.Share.RATINGS, CheckIn.Share.EVERYTHING)
+# Fewer days than this draw a near-empty chart that looks broken: the page lists them instead.
+MIN_CHART_POINTS = 3
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,18 @@ class Series:
     @property
     def has_data(self) -> bool:
         return any(v is not None for v in self.safety + self.trust)
+
+    @property
+    def points(self) -> int:
+        return len(self.rows())
+
+    @property
+    def charted(self) -> bool:
+        return self.points >= MIN_CHART_POINTS
+
+    @property
+    def points_to_chart(self) -> int:
+        return max(MIN_CHART_POINTS - self.points, 0)
 
     def rows(self):
         return [

@@ -48,3 +48,48 @@ def test_the_dashboard_reads_as_many_queries_with_a_long_history(client, couple,
     short = queries_of(client, DASHBOARD)
     add_history(10, 40)
     assert queries_of(client, DASHBOARD) == short
+
+
+def _settled(couple, *people):
+    from accounts.models import SafetyCheck
+
+    for person in people:
+        SafetyCheck.objects.create(user=person, afraid_of_partner="no", threats_or_violence="no")
+    onboard(couple, people[0])
+    onboard(couple, people[1], roles={"dishonesty": "caused"})
+
+
+def test_well_done_shows_only_when_nothing_is_open(client, couple, partner_a, partner_b):
+    from exercises.models import Exercise, Module
+
+    Exercise.objects.all().delete()
+    Module.objects.all().delete()
+    _settled(couple, partner_a, partner_b)
+    client.force_login(partner_a)
+    assert "Well done" in client.get(DASHBOARD).content.decode()
+
+
+def test_no_well_done_while_a_next_exercise_is_open(client, couple, partner_a, partner_b):
+    from tests.exercises.factories import ExerciseFactory
+
+    ExerciseFactory(title="Naming the hurt", audience="both")
+    _settled(couple, partner_a, partner_b)
+    client.force_login(partner_a)
+    page = client.get(DASHBOARD).content.decode()
+    assert "Naming the hurt" in page
+    assert "Well done" not in page
+    assert "Nothing needs an answer from you right now" in page
+
+
+def test_no_well_done_while_the_partner_still_has_something_to_do(client, couple, partner_a, partner_b):
+    from accounts.models import SafetyCheck
+    from exercises.models import Exercise, Module
+
+    Exercise.objects.all().delete()
+    Module.objects.all().delete()
+    SafetyCheck.objects.create(user=partner_a, afraid_of_partner="no", threats_or_violence="no")
+    onboard(couple, partner_a)
+    client.force_login(partner_a)
+    page = client.get(DASHBOARD).content.decode()
+    assert "Their onboarding answers" in page
+    assert "Well done" not in page

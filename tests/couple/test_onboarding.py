@@ -100,3 +100,17 @@ def test_partner_who_has_not_joined_yet_can_still_onboard(client, partner_a):
     assert client.get(reverse("couple:onboarding")).status_code == 200
     assert client.post(reverse("couple:onboarding"), valid_answers()).status_code == 302
     assert "until your partner joins" in text(client.get(reverse("couple:together")))
+
+
+def test_the_flash_tells_the_first_to_answer_that_their_answers_wait(client, couple, partner_a):
+    client.force_login(partner_a)
+    page = text(client.post(reverse("couple:onboarding"), valid_answers(), follow=True))
+    assert "stay private until your partner has answered too" in page
+
+
+def test_the_flash_tells_the_second_to_answer_that_both_have_answered(client, couple, partner_a, partner_b):
+    onboard(couple, partner_a)
+    client.force_login(partner_b)
+    page = text(client.post(reverse("couple:onboarding"), valid_answers(), follow=True))
+    assert "until your partner has answered" not in page
+    assert "You have both answered" in page

@@ -34,6 +34,8 @@ def test_calm_answers_change_nothing(client, couple, partner_a):
 
 def test_worrying_answers_offer_support_privately_and_protect(client, couple, partner_a, partner_b):
     onboard(couple, partner_a)  # creates a shared event B could otherwise watch
+    partner_a.time_zone = "America/New_York"  # the seeded lines include the US hotline
+    partner_a.save()
     client.force_login(partner_a)
     response = client.post(reverse("couple:safety_check"), WORRYING)
     assert response.url == reverse("couple:safety_support")
@@ -101,3 +103,30 @@ def test_support_page_renders_staff_markdown_safely(client, partner_a):
     assert "<strong>Bold</strong>" in body
     assert "<script>alert(1)" not in body
     assert "javascript:" not in body
+
+
+@pytest.mark.parametrize(
+    ("time_zone", "shown", "hidden"),
+    [
+        ("Europe/London", ["UK line"], ["US line", "AU line"]),
+        ("Australia/Sydney", ["AU line"], ["US line", "UK line"]),
+        ("America/Chicago", ["US line"], ["UK line", "AU line"]),
+        ("Asia/Tokyo", ["We do not list a helpline for Japan yet"], ["US line", "UK line", "AU line"]),
+        ("UTC", ["when your time zone tells us where you are", "US line", "UK line", "AU line"], []),
+    ],
+)
+def test_support_lines_follow_the_persons_country_with_a_directory_always(client, partner_a, time_zone, shown, hidden):
+    from accounts.models import SupportResource
+
+    SupportResource.objects.all().delete()
+    for title, region in [("US line", "United States"), ("UK line", "United Kingdom"), ("AU line", "Australia")]:
+        SupportResource.objects.create(title=title, body="Help.", region=region)
+    SupportResource.objects.create(title="Everywhere line", body="Help anywhere.")
+    partner_a.time_zone = time_zone
+    partner_a.save()
+    client.force_login(partner_a)
+    body = client.get(reverse("couple:safety_support")).content.decode()
+    for text in [*shown, "Everywhere line", "findahelpline.com"]:
+        assert text in body
+    for text in hidden:
+        assert text not in body

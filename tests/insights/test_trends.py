@@ -77,13 +77,14 @@ def test_a_protected_partner_s_trend_keeps_what_was_shared_and_gains_nothing(cou
 def test_progress_page_has_a_text_alternative(client, couple, partner_a):
     from exercises.insights.trends import local_today
 
-    checkin(partner_a, couple, local_today(partner_a), 6, 5)
+    for days_ago in range(3):  # a chart from three days on
+        checkin(partner_a, couple, local_today(partner_a) - dt.timedelta(days=days_ago), 6, 5)
     client.force_login(partner_a)
     response = client.get(reverse("insights:progress") + "?range=month")
     body = response.content.decode()
     assert response.status_code == 200
     assert 'role="img"' in body and "<title>" in body
-    assert "<table>" in body and ">6<" in body
+    assert "<table" in body and ">6<" in body
     assert client.get(reverse("insights:progress") + "?range=<script>").status_code == 200
 
 
@@ -147,3 +148,21 @@ def test_journey_page_tells_what_was_done(client, couple, partner_a):
     response = client.get(reverse("insights:journey"))
     assert response.status_code == 200
     assert "Acknowledgment and accountability" in html.unescape(response.content.decode())
+
+
+def test_fewer_than_three_days_say_what_will_appear_instead_of_a_near_empty_chart(client, couple, partner_a):
+    from exercises.insights.trends import local_today
+
+    today = local_today(partner_a)
+    checkin(partner_a, couple, today, 6, 5)
+    checkin(partner_a, couple, today - dt.timedelta(days=1), 4, 3)
+    client.force_login(partner_a)
+    page = html.unescape(client.get(reverse("insights:progress")).content.decode())
+    assert 'role="img"' not in page
+    assert "You have checked in on 2 days in this period" in page
+    assert "appears here after 1 more day of check-ins" in page
+    assert ">6<" in page and ">3<" in page  # the two days, as a table
+
+    checkin(partner_a, couple, today - dt.timedelta(days=2), 5, 5)
+    page = client.get(reverse("insights:progress")).content.decode()
+    assert 'role="img"' in page and "more day" not in page
