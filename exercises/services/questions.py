@@ -4,7 +4,7 @@ The hurt partner asks questions whenever they come up; the other partner
 answers. Invariants:
 
 - Asking again is always allowed. A repeat (chosen by the asker, or the same
-  words ignoring case and spacing) points at the first time it was asked
+  words ignoring case, punctuation and spacing) points at the first time it was asked
   (``repeat_of`` is always the original, never a repeat), so the page can link
   to the earlier answers.
 - An answer is never rewritten: a change is a new ``QuestionAnswer`` with the
@@ -15,11 +15,10 @@ answers. Invariants:
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import F, Func, TextField, Value
-from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 
 from accounts.models import Couple, Membership, User
@@ -38,15 +37,9 @@ class QuestionError(Exception):
 
 
 def normalise(text: str) -> str:
-    """What makes two questions "the same": case and runs of whitespace do not count."""
-    return " ".join(text.split()).lower()
-
-
-def _normalised_in_db():
-    collapsed = Func(
-        F("text"), Value(r"\s+"), Value(" "), Value("g"), function="REGEXP_REPLACE", output_field=TextField()
-    )
-    return Lower(Trim(collapsed))
+    """What makes two questions "the same": case, punctuation and runs of whitespace do not count."""
+    kept = "".join(" " if unicodedata.category(c).startswith("P") else c for c in text.casefold())
+    return " ".join(kept.split())
 
 
 def _clean(text: str, *, limit: int, what: str) -> str:
@@ -78,12 +71,15 @@ def question_ask(
         raise QuestionError("Choose one of your own earlier questions, or leave it as a new question.")
     Couple.objects.select_for_update().filter(pk=couple.pk).first()  # one ask at a time per couple
     key = normalise(text)
-    earlier = Question.objects.filter(couple=couple).annotate(key=_normalised_in_db()).filter(key=key)
-    just_sent = earlier.filter(asker=asker, created_at__gte=timezone.now() - DOUBLE_SUBMIT_WINDOW).first()
+    # A couple's own questions, compared in Python so that "the same" is written once (above).
+    asked = Question.objects.filter(couple=couple).only("text", "asker_id", "created_at", "repeat_of_id")
+    earlier = [q for q in asked.order_by("created_at", "pk") if normalise(q.text) == key]
+    recently = timezone.now() - DOUBLE_SUBMIT_WINDOW
+    just_sent = next((q for q in earlier if q.asker_id == asker.pk and q.created_at >= recently), None)
     if just_sent is not None:
         return just_sent  # a double click, not a repeat
-    if repeat_of is None:
-        repeat_of = earlier.order_by("created_at", "pk").first()
+    if repeat_of is None and earlier:
+        repeat_of = earlier[0]
     if repeat_of is not None and repeat_of.repeat_of_id is not None:
         repeat_of = repeat_of.repeat_of  # always point at the first time it was asked
     return Question.objects.create(couple=couple, asker=asker, text=text, repeat_of=repeat_of, visibility=visibility)

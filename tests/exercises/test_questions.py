@@ -265,6 +265,19 @@ def test_the_same_question_later_is_a_repeat_not_a_double_submit(couple, partner
     assert second.pk != first.pk and second.repeat_of == first
 
 
+@pytest.mark.parametrize(
+    "again",
+    ["WHY DID YOU LIE TO ME", "why did you lie to me?!", "Why, did you lie to me…", "  why  did you  lie to me ? "],
+)
+def test_a_question_asked_again_in_other_case_or_punctuation_is_recognised(couple, partner_b, again):
+    first = ask(couple, partner_b, text="Why did you lie to me?")
+    with time_machine.travel(timezone.now() + timedelta(minutes=5)):
+        second = ask(couple, partner_b, text=again)
+    assert second.repeat_of == first
+    with time_machine.travel(timezone.now() + timedelta(minutes=10)):
+        assert ask(couple, partner_b, text="Why did you lie to them?").repeat_of is None
+
+
 # --- Save for the therapist and filters ------------------------------------------
 
 
