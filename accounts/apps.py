@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from . import middleware, signals  # noqa: F401 - connects the receivers (pairing, session policy)
+        from . import middleware  # noqa: F401 - connects the receivers (session policy)

@@ -316,8 +316,12 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",
-    # Our own: guessing invitation codes or links.
-    "couple_join": "10/5m/user,30/h/ip",
+    # Our own. Guessing invitation codes, links or practice codes: per account, per
+    # code or link tried (the key), and per IP only generously, since many honest
+    # people can share one address.
+    "couple_join": "10/5m/user,10/h/key,200/h/ip",
+    # Invitation emails: per sender, and per address invited (the key).
+    "couple_invite": "10/h/user,5/d/key",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME

@@ -43,9 +43,8 @@ def invitation_send_by_email(*, couple: Couple, inviter: User, email: str) -> In
     _check_can_invite(couple, inviter)
     if email == inviter.email.lower():
         raise PairingError("That is your own address. Invite your partner with the address they use.")
-    invitee = User.objects.filter(email__iexact=email).first()
-    if invitee is not None and _has_active_couple(invitee):
-        raise PairingError("That person already has a couple space. They need to leave it before they can join yours.")
+    # Sent whoever owns the address, so that the answer never tells whether it has an account
+    # or a couple space; the invitation page explains to its reader what stands in the way.
     token = Invitation.new_token()
     with transaction.atomic():
         invitation = Invitation.objects.create(
@@ -103,6 +102,17 @@ MESSAGES = {
 }
 
 
+WRONG_ADDRESS = (
+    "This invitation was sent to a different email address. Sign in with the address it was sent to, "
+    "or ask your partner to invite the address you use here."
+)
+
+
+def _owns_address(user: User, email: str) -> bool:
+    """Whether ``email`` is one of ``user``'s confirmed addresses: an emailed link is for that address only."""
+    return user.emailaddress_set.filter(verified=True, email__iexact=email).exists()
+
+
 def invitation_accept(*, invitation: Invitation, user: User) -> Couple:
     """Seat ``user`` in the invitation's couple.
 
@@ -123,6 +133,8 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Couple:
                 raise PairingError(INVALID_INVITATION)
             if invitation.inviter_id == user.pk or couple.memberships.filter(user=user).exists():
                 raise PairingError("This is your own invitation. Send it to your partner.")
+            if invitation.email and not _owns_address(user, invitation.email):
+                raise PairingError(WRONG_ADDRESS)
             if _has_active_couple(user):
                 raise PairingError("You already have a couple space. Leave it first if you want to join this one.")
             Membership.objects.create(couple=couple, user=user, slot=2)

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import TherapistLink
+from accounts.models.couple import normalise_code
 from accounts.scoping import couple_object_or_404, couple_required
 from exercises.models import Recommendation
 
@@ -82,7 +83,8 @@ def invite(request: HttpRequest, couple) -> HttpResponse:
 @require_POST
 def code(request: HttpRequest, couple) -> HttpResponse:
     form = PracticeCodeForm(request.POST)
-    if ratelimit.consume(request, action="couple_join", user=request.user) is False:
+    tried = normalise_code(request.POST.get("code", ""))
+    if ratelimit.consume(request, action="couple_join", user=request.user, key=tried) is False:
         form.is_valid()
         form.add_error(None, "Too many attempts. Please wait a few minutes and try again.")
         return _page(request, couple, status=429, code_form=form)

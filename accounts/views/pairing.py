@@ -7,10 +7,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.couple_forms import InviteEmailForm, JoinCodeForm
 from accounts.models import Invitation
+from accounts.models.couple import normalise_code
 from accounts.scoping import couple_for, couple_object_or_404, couple_required
 from accounts.services import pairing
-
-PENDING_INVITE_SESSION_KEY = "pending_invitation_token"
 
 
 @login_required
@@ -29,6 +28,12 @@ def create(request: HttpRequest) -> HttpResponse:
 def invite_email(request: HttpRequest, couple) -> HttpResponse:
     form = InviteEmailForm(request.POST)
     if form.is_valid():
+        address = form.cleaned_data["email"].strip().lower()
+        if ratelimit.consume(request, action="couple_invite", user=request.user, key=address) is False:
+            form.add_error(
+                None, "You have sent several invitations in a short time. Please wait a while and try again."
+            )
+            return render(request, "couple/invite.html", {"couple": couple, "email_form": form}, status=429)
         try:
             pairing.invitation_send_by_email(couple=couple, inviter=request.user, email=form.cleaned_data["email"])
         except pairing.PairingError as error:
@@ -67,7 +72,6 @@ def _accept(request: HttpRequest, invitation: Invitation | None, template: str, 
     except pairing.PairingError as error:
         context["error"] = str(error)
         return render(request, template, context, status=409)
-    request.session.pop(PENDING_INVITE_SESSION_KEY, None)
     messages.success(request, "You are paired. This is your shared space.")
     return redirect("couple:dashboard")
 
@@ -77,7 +81,8 @@ def join_code(request: HttpRequest) -> HttpResponse:
     form = JoinCodeForm(request.POST if request.method == "POST" else None)
     context = {"form": form, "has_couple": couple_for(request.user) is not None}
     if request.method == "POST":
-        if ratelimit.consume(request, action="couple_join", user=request.user) is False:
+        tried = normalise_code(request.POST.get("code", ""))
+        if ratelimit.consume(request, action="couple_join", user=request.user, key=tried) is False:
             form.is_valid()
             context["error"] = "Too many attempts. Please wait a few minutes and try again."
             return render(request, "couple/join_code.html", context, status=429)
@@ -92,7 +97,11 @@ def join_code(request: HttpRequest) -> HttpResponse:
 
 
 def join_link(request: HttpRequest, token: str) -> HttpResponse:
-    """The page an emailed invitation opens. Anyone holding the link may see who is inviting them."""
+    """The page an emailed invitation opens. Anyone holding the link may see who is inviting them.
+
+    Opening it changes nothing: only the invited address, signed in, joins, by
+    pressing Join (a POST). Sign-up and log-in come back here through ``next``.
+    """
     invitation = pairing.invitation_by_token(token)
     context = {"invitation": invitation, "token": token}
     if invitation is None or invitation.kind != Invitation.Kind.LINK:
@@ -105,11 +114,9 @@ def join_link(request: HttpRequest, token: str) -> HttpResponse:
         context["error"] = pairing.MESSAGES[invitation.status]
         return render(request, "couple/join_link.html", context, status=410)
     if not request.user.is_authenticated:
-        # Sign-up or log-in comes back here, and email confirmation completes the join.
-        request.session[PENDING_INVITE_SESSION_KEY] = token
         return render(request, "couple/join_link.html", context)
     if request.method == "POST":
-        if ratelimit.consume(request, action="couple_join", user=request.user) is False:
+        if ratelimit.consume(request, action="couple_join", user=request.user, key=token) is False:
             context["error"] = "Too many attempts. Please wait a few minutes and try again."
             return render(request, "couple/join_link.html", context, status=429)
         return _accept(request, invitation, "couple/join_link.html", context)

@@ -50,7 +50,8 @@ def test_two_partners_pair_through_an_emailed_link_and_onboard(live_server, brow
     a.get_by_role("button", name="Send invitation link").click()
     expect(a.get_by_text("Invitation sent")).to_be_visible()
 
-    b.goto(last_link(r"https?://\S+/join/\S+/"))
+    join_link = last_link(r"https?://\S+/join/\S+/")
+    b.goto(join_link)
     expect(b.get_by_role("heading", level=1)).to_contain_text("Avery invites you")
     b.get_by_role("link", name="Create an account").click()
     b.get_by_label("Display name").fill("Blake")
@@ -61,6 +62,9 @@ def test_two_partners_pair_through_an_emailed_link_and_onboard(live_server, brow
 
     b.goto(last_link(r"https?://\S+/accounts/confirm-email/\S+/"))
     b.get_by_role("button", name=re.compile("Confirm", re.I)).click()
+    # Confirming joins nothing by itself: it leads back to the invitation, and Blake chooses to join.
+    expect(b).to_have_url(join_link)
+    b.get_by_role("button", name="Join Avery").click()
     expect(b).to_have_url(f"{base}/couple/")
     expect(b.get_by_role("heading", level=1)).to_have_text("Blake & Avery")
 

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Couple, Invitation, Membership
+from accounts.models import Couple, Invitation, Membership, User
 from accounts.scoping import couple_for
 from accounts.services import pairing
 from tests.factories import UserFactory
@@ -52,7 +52,7 @@ def test_pairing_by_email_link_through_sign_up_lands_paired(client, partner_a, m
     assert partner_a.display_name in page.content.decode()
 
     signup = newcomer.post(
-        reverse("account_signup"),
+        reverse("account_signup") + "?next=/" + path,  # as the invitation page's "Create an account" link
         {
             "display_name": "Newcomer",
             "email": "newcomer@example.test",
@@ -64,7 +64,12 @@ def test_pairing_by_email_link_through_sign_up_lands_paired(client, partner_a, m
     assert signup.status_code == 302
     confirm_link = CONFIRM_RE.search(mailoutbox[-1].body).group(0)
     confirm_path = "/" + confirm_link.split("://", 1)[1].split("/", 1)[1]
-    assert newcomer.post(confirm_path).status_code == 302
+    confirmed = newcomer.post(confirm_path, follow=True)
+    # Confirming the address joins nothing: it leads back to the invitation, where the person presses Join.
+    assert confirmed.redirect_chain[-1][0] == "/" + path
+    assert [p.email for p in Couple.objects.get(pk=couple.pk).partners()] == [partner_a.email]
+    assert "Join " in confirmed.content.decode()
+    assert newcomer.post("/" + path).status_code == 302
 
     couple.refresh_from_db()
     assert {p.email for p in couple.partners()} == {partner_a.email, "newcomer@example.test"}
@@ -205,14 +210,46 @@ class TestBadInvitations:
         assert "your own address" in html.unescape(response.content.decode())
         assert mailoutbox == []
 
-    def test_inviting_an_address_that_is_already_paired(self, client, partner_a, other_couple, outsider, mailoutbox):
+    def test_the_answer_never_tells_whether_an_address_has_an_account_or_a_couple(
+        self, client, partner_a, other_couple, outsider, unpaired, mailoutbox
+    ):
+        """Paired, unpaired or unknown: the same redirect and the same words, and an invitation is sent."""
         pairing.couple_create(user=partner_a)
         client.force_login(partner_a)
-        response = client.post(reverse("couple:invite_email"), {"email": outsider.email})
-        assert response.status_code == 400
-        assert "already has a couple space" in html.unescape(response.content.decode())
-        assert f'value="{outsider.email}"' in html.unescape(response.content.decode())
-        assert mailoutbox == []
+        answers = set()
+        for address in (outsider.email, unpaired.email, "nobody-yet@example.test"):
+            response = client.post(reverse("couple:invite_email"), {"email": address}, follow=True)
+            assert response.status_code == 200
+            page = html.unescape(response.content.decode())
+            answers.add((response.redirect_chain[-1][0], "Invitation sent." in page, "couple space" in page))
+        assert len(answers) == 1
+        assert [m.to for m in mailoutbox] == [[outsider.email], [unpaired.email], ["nobody-yet@example.test"]]
+        # The paired person who opens it is told, there, what stands in the way.
+        client.force_login(outsider)
+        path = "/" + LINK_RE.search(mailoutbox[0].body).group(0).split("://", 1)[1].split("/", 1)[1]
+        assert "leave yours first" in html.unescape(client.get(path).content.decode())
+
+    def test_invitation_emails_are_limited_per_sender_and_per_address(self, client, partner_a, mailoutbox):
+        from accounts.models import Couple
+
+        per_address = 5
+        pairing.couple_create(user=partner_a)
+        client.force_login(partner_a)
+        for _ in range(per_address):
+            assert client.post(reverse("couple:invite_email"), {"email": "target@example.test"}).status_code == 302
+        response = client.post(reverse("couple:invite_email"), {"email": "target@example.test"})
+        assert response.status_code == 429
+        assert 'value="target@example.test"' in response.content.decode()
+        assert len(mailoutbox) == per_address
+        # Another sender cannot go on mailing the same address either.
+        other = UserFactory(verified=True)
+        pairing.couple_create(user=other)
+        client.force_login(other)
+        assert client.post(reverse("couple:invite_email"), {"email": "target@example.test"}).status_code == 429
+        for n in range(10):
+            client.post(reverse("couple:invite_email"), {"email": f"person{n}@example.test"})
+        assert client.post(reverse("couple:invite_email"), {"email": "last@example.test"}).status_code == 429
+        assert Couple.objects.count() == 2
 
     def test_invalid_email_address(self, client, partner_a):
         pairing.couple_create(user=partner_a)
@@ -243,3 +280,46 @@ def test_accepting_revokes_the_couples_other_invitations(partner_a, partner_b):
     second.refresh_from_db()
     assert second.status == "revoked"
     assert Couple.objects.for_user(partner_b).get() == couple
+
+
+def _emailed_invitation(partner_a, mailoutbox, to="invited@example.test") -> tuple[object, str]:
+    couple = pairing.couple_create(user=partner_a)
+    pairing.invitation_send_by_email(couple=couple, inviter=partner_a, email=to)
+    link = LINK_RE.search(mailoutbox[-1].body).group(0)
+    return couple, "/" + link.split("://", 1)[1].split("/", 1)[1]
+
+
+def test_opening_a_link_then_signing_up_with_another_address_pairs_nobody(partner_a, mailoutbox):
+    couple, path = _emailed_invitation(partner_a, mailoutbox)
+    browser = Client()
+    assert browser.get(path).status_code == 200  # only opened, never accepted
+    browser.post(
+        reverse("account_signup"),
+        {
+            "display_name": "Someone Else",
+            "email": "someone-else@example.test",
+            "password1": "a-long-and-quiet-river",
+            "password2": "a-long-and-quiet-river",
+            "time_zone": "Europe/Berlin",
+        },
+    )
+    confirm_link = CONFIRM_RE.search(mailoutbox[-1].body).group(0)
+    browser.post("/" + confirm_link.split("://", 1)[1].split("/", 1)[1])
+    someone = User.objects.get(email="someone-else@example.test")
+    assert couple_for(someone) is None
+    # Pressing Join from the other address is refused too, calmly.
+    response = browser.post(path)
+    assert response.status_code == 409
+    assert "sent to a different email address" in html.unescape(response.content.decode())
+    assert couple_for(someone) is None
+    assert Invitation.objects.get(couple=couple).status == "pending"
+
+
+def test_a_get_of_the_link_by_the_invited_person_joins_nothing(client, partner_a, mailoutbox):
+    invited = UserFactory(verified=True, email="invited@example.test")
+    couple, path = _emailed_invitation(partner_a, mailoutbox)
+    client.force_login(invited)
+    assert client.get(path).status_code == 200
+    assert couple_for(invited) is None
+    assert client.post(path).status_code == 302
+    assert couple_for(invited) == couple

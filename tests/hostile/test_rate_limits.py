@@ -341,3 +341,21 @@ def test_a_wrong_password_reads_the_same_for_known_and_unknown_addresses(partner
     assert known.status_code == unknown.status_code
     assert templates(known) == templates(unknown)
     assert visible(known, partner_a.email) == visible(unknown, "nobody-here@example.test")
+
+
+def test_one_code_is_throttled_across_accounts_and_a_shared_ip_is_not_the_only_key(inviter):
+    """Many accounts guessing at one code are stopped by the per-code limit; an IP alone allows far more."""
+    per_code, per_ip = limits("couple_join")["key"].amount, limits("couple_join")["ip"].amount
+    assert per_ip >= 100, "a shared IP (an office, a campus) must not block honest people after a few tries"
+    target = "WRNG0000"
+    for n in range(per_code):
+        client = from_ip("203.0.113.20")
+        client.force_login(UserFactory(verified=True))
+        assert not throttled(join_code(client, target)), f"try {n + 1} of {per_code}"
+    client = from_ip("203.0.113.20")
+    client.force_login(UserFactory(verified=True))
+    assert throttled(join_code(client, target.lower()))
+    honest = from_ip("203.0.113.20")
+    newcomer = UserFactory(verified=True)
+    honest.force_login(newcomer)
+    assert join_code(honest, code_invitation(inviter).code).status_code == 302
