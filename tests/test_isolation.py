@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -291,6 +292,8 @@ def build_world() -> World:
         token_hash=hash_token(LINK_TOKEN),
         expires_at=timezone.now() + timedelta(hours=72),
     )
+    # An emailed link is accepted only by its address: B confirmed it as a second address.
+    EmailAddress.objects.create(user=partner_b, email=invitation.email, verified=True, primary=False)
     pairing.invitation_accept(invitation=invitation, user=partner_b)
     for person in (partner_a, partner_b):
         onboarding.onboarding_submit(
