@@ -57,6 +57,9 @@ class StepsForm(forms.Form):
     """
 
     version = forms.IntegerField(widget=forms.HiddenInput)
+    # The draft revision this tab last saw, and the tab's own random name (see ``Response.draft_tab``).
+    draft = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    tab = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
     visibility = forms.ChoiceField(
         label="Who can read your answers once you have both finished",
         choices=[

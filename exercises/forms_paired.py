@@ -31,6 +31,8 @@ class ReviseForm(StepsForm):
         super().__init__(*args, steps=[step], version=step.exercise.version, **kwargs)
         del self.fields["visibility"]
         del self.fields["version"]
+        del self.fields["draft"]
+        del self.fields["tab"]
 
     @property
     def is_stale(self) -> bool:

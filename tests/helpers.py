@@ -188,6 +188,14 @@ def parse_csp(header: str) -> dict[str, list[str]]:
     return policy
 
 
+# What differs on every render of the same page: CSRF tokens, CSP nonces, an exercise page's own tab name.
+PER_RENDER = re.compile(r'(name="csrfmiddlewaretoken" value|nonce|name="csrf-token" content|name="tab" value)="[^"]*"')
+
+
+def without_per_render(page: str) -> str:
+    return PER_RENDER.sub(r'\1=""', page)
+
+
 NONCE_SOURCE = re.compile(r"^'nonce-([A-Za-z0-9+/_=-]+)'$")
 
 

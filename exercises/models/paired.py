@@ -51,6 +51,10 @@ class Response(models.Model):
     visibility = models.CharField(max_length=20, choices=Visibility.choices, default=Visibility.COUPLE)
     started_at = models.DateTimeField(default=timezone.now)
     draft_saved_at = models.DateTimeField(null=True, blank=True)
+    # Counts draft saves and names the page (tab) that made the last one, so a tab that is behind
+    # another tab's save is told instead of overwriting it, while its own in-flight saves are not.
+    draft_revision = models.PositiveIntegerField(default=0)
+    draft_tab = models.CharField(max_length=32, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

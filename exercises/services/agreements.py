@@ -22,7 +22,7 @@ Invariants:
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
@@ -30,11 +30,11 @@ from django.utils import timezone
 from accounts.models import Couple, User
 from exercises.daily.scheduling import local_today
 from exercises.models import Agreement, AgreementCheck
+from exercises.services import DOUBLE_SUBMIT_WINDOW
 
 Category = Agreement.Category
 Status = Agreement.Status
 
-DOUBLE_SUBMIT_WINDOW = timedelta(minutes=1)
 TEXT_LIMIT = Agreement._meta.get_field("text").max_length
 NOTE_LIMIT = AgreementCheck._meta.get_field("note").max_length
 

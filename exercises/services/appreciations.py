@@ -16,8 +16,6 @@ Invariants:
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,9 +23,9 @@ from accounts.models import Couple, User
 from exercises.daily.notifications import notify_appreciation_received
 from exercises.models import Appreciation
 from exercises.models.choices import Visibility
+from exercises.services import DOUBLE_SUBMIT_WINDOW
 
 SHARED_VISIBILITIES = (Visibility.COUPLE.value, Visibility.COUPLE_THERAPIST.value)
-DOUBLE_SUBMIT_WINDOW = timedelta(minutes=1)
 TEXT_LIMIT = Appreciation._meta.get_field("text").max_length
 
 

@@ -10,17 +10,41 @@ revealed and neither sees anything earlier.
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import Couple, User
 from exercises.models import Answer, Exercise, Incident, Response, Run, Step
 from exercises.models.choices import DEFAULT_VISIBILITY, Audience, Visibility
 from exercises.roles import fits, roles_by_user
+from exercises.services import DOUBLE_SUBMIT_WINDOW
 
 
 class ExerciseError(Exception):
     """A step that cannot go ahead; the message is safe to show."""
+
+
+class DraftConflict(ExerciseError):
+    """This tab's words differ from what was saved elsewhere meanwhile; nothing was saved.
+
+    ``draft`` is the newest draft revision, so the page can offer to save again
+    once the person has looked; ``sent`` says the answers were already submitted.
+    """
+
+    def __init__(self, message: str, *, draft: int, sent: bool):
+        super().__init__(message)
+        self.draft = draft
+        self.sent = sent
+
+
+ALREADY_SENT = (
+    "You already sent your answers to this exercise, from another tab or window. What you typed here "
+    "was not saved: it is kept below so you can copy anything you want to keep. Once you have both "
+    "finished, you can add to or change any answer."
+)
+CHANGED_ELSEWHERE = (
+    "Your draft was changed in another tab or window after you opened this page. What you typed here "
+    "was not saved: it is kept below. Compare it with the other tab, then save again from the one you want to keep."
+)
 
 
 def participants(run: Run, roles: dict[int, set[str]] | None = None) -> list[User]:
@@ -47,7 +71,24 @@ def run_get_or_create(*, couple: Couple, exercise: Exercise) -> Run:
 
 @transaction.atomic
 def incident_create(*, couple: Couple, user: User, exercise: Exercise, title: str, happened_on=None) -> Run:
-    incident = Incident.objects.create(couple=couple, created_by=user, title=title.strip(), happened_on=happened_on)
+    """Open an incident to work through. The same one sent twice within a minute (a double click) is one."""
+    Couple.objects.select_for_update().filter(pk=couple.pk).first()
+    title = title.strip()
+    just_made = (
+        Run.objects.filter(
+            couple=couple,
+            exercise=exercise,
+            incident__created_by=user,
+            incident__title=title,
+            incident__happened_on=happened_on,
+            incident__created_at__gte=timezone.now() - DOUBLE_SUBMIT_WINDOW,
+        )
+        .order_by("-incident__created_at")
+        .first()
+    )
+    if just_made is not None:
+        return just_made
+    incident = Incident.objects.create(couple=couple, created_by=user, title=title, happened_on=happened_on)
     return Run.objects.create(couple=couple, exercise=exercise, incident=incident)
 
 
@@ -62,13 +103,48 @@ def _steps_by_id(run: Run) -> dict[int, Step]:
     return {step.pk: step for step in run.exercise.steps.all()}
 
 
+def _holds(response: Response, answers: dict[int, tuple]) -> bool:
+    """Whether ``response`` already says exactly ``answers`` (its latest revision of each step)."""
+    stored = {a.step_id: (a.value, a.guess) for a in response.answers.order_by("revision")}
+    return all(stored.get(step_id, (None, None)) == tuple(pair) for step_id, pair in answers.items())
+
+
+def _check_not_stale(response: Response, answers: dict[int, tuple], seen: tuple[int | None, str]) -> None:
+    """Refuse words from a tab that is behind: submitted elsewhere, or a draft saved by another tab since.
+
+    ``seen`` is (the draft revision the tab last saw, the tab's name). Sending
+    what is already stored is never a conflict (a double click), and neither is
+    a save this tab made itself that it has not heard back from yet (the blur
+    autosave racing the submit).
+    """
+    if _holds(response, answers):
+        return
+    if response.is_submitted:
+        raise DraftConflict(ALREADY_SENT, draft=response.draft_revision, sent=True)
+    based_on, tab = seen
+    if based_on is not None and based_on != response.draft_revision and response.draft_tab != tab:
+        raise DraftConflict(CHANGED_ELSEWHERE, draft=response.draft_revision, sent=False)
+
+
 @transaction.atomic
-def draft_save(*, run: Run, user: User, answers: dict[int, tuple], visibility: str | None = None) -> Response:
-    """Keep unfinished words. Before submission nobody else can read them, so rows are updated in place."""
+def draft_save(
+    *,
+    run: Run,
+    user: User,
+    answers: dict[int, tuple],
+    visibility: str | None = None,
+    seen: tuple[int | None, str] = (None, ""),
+) -> Response:
+    """Keep unfinished words. Before submission nobody else can read them, so rows are updated in place.
+
+    ``seen`` is what the tab knew (see ``_check_not_stale``); a tab that is
+    behind is refused (``DraftConflict``) rather than overwriting newer words.
+    """
     response = response_get_or_create(run=run, user=user)
     response = Response.objects.select_for_update().get(pk=response.pk)
+    _check_not_stale(response, answers, seen)
     if response.is_submitted:
-        return response  # a late autosave after submitting changes nothing
+        return response  # the same words again after submitting: nothing to keep
     steps = _steps_by_id(run)
     for step_id, (value, guess) in answers.items():
         step = steps.get(step_id)
@@ -81,21 +157,31 @@ def draft_save(*, run: Run, user: User, answers: dict[int, tuple], visibility: s
             defaults={"value": value, "guess": guess, "prompt_snapshot": step.prompt, "step_order": step.order},
         )
     response.draft_saved_at = timezone.now()
+    response.draft_revision += 1
+    response.draft_tab = seen[1]
     if visibility in Visibility.values:
         response.visibility = visibility
-    response.save(update_fields=["draft_saved_at", "visibility"])
+    response.save(update_fields=["draft_saved_at", "draft_revision", "draft_tab", "visibility"])
     return response
 
 
 @transaction.atomic
-def response_submit(*, run: Run, user: User, answers: dict[int, tuple], visibility: str) -> Response:
-    """Submit one partner's answers, once; reveal when every participant has submitted."""
+def response_submit(
+    *, run: Run, user: User, answers: dict[int, tuple], visibility: str, seen: tuple[int | None, str] = (None, "")
+) -> Response:
+    """Submit one partner's answers, once; reveal when every participant has submitted.
+
+    The same answers sent twice are one submission; different words from a tab
+    that is behind raise ``DraftConflict`` and change nothing.
+    """
     run = Run.objects.select_for_update().select_related("exercise", "couple").get(pk=run.pk)
     if user not in participants(run):
         raise ExerciseError("This exercise is meant for your partner. You will see it once they have finished.")
     response = response_get_or_create(run=run, user=user)
+    response = Response.objects.select_for_update().get(pk=response.pk)
+    _check_not_stale(response, answers, seen)
     if response.is_submitted:
-        return response  # double click or second tab: the first submission stands
+        return response  # a double click: the first submission stands
     draft_save(run=run, user=user, answers=answers, visibility=visibility)
     response.refresh_from_db()
     response.submitted_at = timezone.now()
@@ -133,21 +219,28 @@ def runs_reveal_ready(*, couple: Couple) -> None:
 
 
 @transaction.atomic
-def answer_revise(*, run: Run, user: User, step: Step, value, guess=None) -> Answer:
-    """Change an answer after the reveal: a new revision, so the partner can see what changed."""
+def answer_revise(*, run: Run, user: User, step: Step, value, guess=None) -> tuple[Answer, bool]:
+    """Change an answer after the reveal: a new revision, so the partner can see what changed.
+
+    Returns the current answer and whether it is new: saving the same words
+    again (no change, a double click) adds no identical version.
+    """
     if run.revealed_at is None:
         raise ExerciseError("You can change your answers after you have both finished.")
     response = Response.objects.select_for_update().get(run=run, user=user)
-    latest = response.answers.filter(step=step).aggregate(latest=Max("revision"))["latest"] or 0
-    return Answer.objects.create(
+    current = response.answers.filter(step=step).order_by("-revision").first()
+    if current is not None and (current.value, current.guess) == (value, guess):
+        return current, False
+    answer = Answer.objects.create(
         response=response,
         step=step,
-        revision=latest + 1,
+        revision=(current.revision if current else 0) + 1,
         value=value,
         guess=guess,
         prompt_snapshot=step.prompt,
         step_order=step.order,
     )
+    return answer, True
 
 
 @transaction.atomic

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -98,51 +100,84 @@ def _run_page(request: HttpRequest, couple, run: Run, progress) -> HttpResponse:
         "progress_item": progress.by_exercise.get(exercise.pk),
         "i_take_part": request.user in paired.participants(run, progress.roles),
     }
-    if (mine is not None and mine.is_submitted) or not context["i_take_part"]:
+    sent = mine is not None and mine.is_submitted
+    if not context["i_take_part"] or (sent and request.method != "POST"):
         if run.revealed_at and exercise.kind == Kind.AFTERMATH:
             context["note_form"] = JointNoteForm(initial={"text": run.joint_note})
         # Someone who is not part of this exercise (or already submitted) cannot write to it.
         forbidden = request.method == "POST" and not context["i_take_part"]
         return render(request, "exercises/run.html", context, status=403 if forbidden else 200)
 
-    status = 200
     if request.method == "POST":
-        form = StepsForm(request.POST, steps=steps, version=exercise.version)
-        if form.is_valid():
-            try:
-                paired.response_submit(
-                    run=run, user=request.user, answers=form.answers(), visibility=form.cleaned_data["visibility"]
-                )
-            except paired.ExerciseError as error:
-                messages.info(request, str(error))
-            else:
-                run.refresh_from_db()
-                messages.success(
-                    request,
-                    "Your answers are in. You'll see each other's side by side now."
-                    if run.revealed_at
-                    else "Your answers are in, and stay private until your partner has finished too.",
-                )
-            return redirect(request.path)
-        status = 400
-        if form.is_stale:
-            # Keep every word, show today's questions, and let the next save go through.
-            data = request.POST.copy()
-            data["version"] = exercise.version
-            form = StepsForm(data, steps=steps, version=exercise.version)
-            form.is_valid()
-            form.add_error(None, STALE_MESSAGE)
-    else:
-        initial = {"visibility": mine.visibility} if mine else {}
-        if mine is not None:
-            for answer in mine.answers.all():
-                if answer.step_id:
-                    initial[f"step_{answer.step_id}"] = answer.value
-                    initial[f"step_{answer.step_id}_guess"] = answer.guess
-        form = StepsForm(initial=initial, steps=steps, version=exercise.version)
+        return _submit(request, context, steps, sent=sent)
+    initial = {"visibility": mine.visibility, "draft": mine.draft_revision} if mine else {"draft": 0}
+    initial["tab"] = secrets.token_urlsafe(12)  # this page's own name, for telling its saves from another tab's
+    if mine is not None:
+        for answer in mine.answers.all():
+            if answer.step_id:
+                initial[f"step_{answer.step_id}"] = answer.value
+                initial[f"step_{answer.step_id}_guess"] = answer.guess
+    context["form"] = StepsForm(initial=initial, steps=steps, version=exercise.version)
+    context["autosave_url"] = _autosave_url(run)
+    return render(request, "exercises/run.html", context)
+
+
+def _submit(request: HttpRequest, context: dict, steps: list[Step], *, sent: bool) -> HttpResponse:
+    """'I'm done': submit once, or keep every word on the page with the reason it was not saved."""
+    run, exercise = context["run"], context["exercise"]
+    form = StepsForm(request.POST, steps=steps, version=exercise.version)
+    if sent and not form.is_valid():
+        return _kept_page(request, context, form, paired.DraftConflict(paired.ALREADY_SENT, draft=0, sent=True))
+    if form.is_valid():
+        try:
+            paired.response_submit(
+                run=run,
+                user=request.user,
+                answers=form.answers(),
+                visibility=form.cleaned_data["visibility"],
+                seen=_seen(form),
+            )
+        except paired.DraftConflict as conflict:
+            return _kept_page(request, context, form, conflict)
+        except paired.ExerciseError as error:
+            messages.info(request, str(error))
+        else:
+            run.refresh_from_db()
+            messages.success(
+                request,
+                "Your answers are in. You'll see each other's side by side now."
+                if run.revealed_at
+                else "Your answers are in, and stay private until your partner has finished too.",
+            )
+        return redirect(request.path)
+    if form.is_stale:
+        # Keep every word, show today's questions, and let the next save go through.
+        data = request.POST.copy()
+        data["version"] = exercise.version
+        form = StepsForm(data, steps=steps, version=exercise.version)
+        form.is_valid()
+        form.add_error(None, STALE_MESSAGE)
     context["form"] = form
     context["autosave_url"] = _autosave_url(run)
-    return render(request, "exercises/run.html", context, status=status)
+    return render(request, "exercises/run.html", context, status=400)
+
+
+def _kept_page(request: HttpRequest, context: dict, form: StepsForm, conflict: paired.DraftConflict) -> HttpResponse:
+    """A tab that is behind: nothing saved, every word it sent shown again with the reason (409)."""
+    data = request.POST.copy()
+    data["draft"] = conflict.draft
+    data["version"] = context["exercise"].version
+    form = StepsForm(data, steps=form.steps, version=context["exercise"].version)
+    form.is_valid()
+    form.add_error(None, str(conflict))
+    context["form"] = form
+    context["already_sent"] = conflict.sent
+    context["autosave_url"] = "" if conflict.sent else _autosave_url(context["run"])
+    return render(request, "exercises/run.html", context, status=409)
+
+
+def _seen(form: StepsForm) -> tuple[int | None, str]:
+    return form.cleaned_data["draft"], form.cleaned_data["tab"]
 
 
 def _autosave_url(run: Run) -> str:
@@ -155,11 +190,19 @@ def _autosave(request: HttpRequest, run: Run) -> HttpResponse:
     form = StepsForm(request.POST, steps=list(run.exercise.steps.all()), version=run.exercise.version, draft=True)
     if not form.is_valid():
         # Over-long text and the like: say so quietly, keep the words in the browser and the last good draft here.
-        return render(request, "exercises/includes/autosave_status.html", {"error": True}, status=400)
-    response = paired.draft_save(
-        run=run, user=request.user, answers=form.answers(), visibility=form.cleaned_data.get("visibility")
-    )
-    return render(request, "exercises/includes/autosave_status.html", {"response": response})
+        status = {"stale": True} if form.is_stale else {"error": True}
+        return render(request, "exercises/includes/autosave_status.html", status, status=400)
+    try:
+        response = paired.draft_save(
+            run=run,
+            user=request.user,
+            answers=form.answers(),
+            visibility=form.cleaned_data.get("visibility"),
+            seen=_seen(form),
+        )
+    except paired.DraftConflict as conflict:
+        return render(request, "exercises/includes/autosave_status.html", {"conflict": conflict}, status=409)
+    return render(request, "exercises/includes/autosave_status.html", {"response": response, "fresh": True})
 
 
 @couple_required
@@ -189,8 +232,11 @@ def _revise(request: HttpRequest, run: Run, step_id: int) -> HttpResponse:
     form = revise_form(step, data=request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         value, guess = form.answers()[step.pk]
-        paired.answer_revise(run=run, user=request.user, step=step, value=value, guess=guess)
-        messages.success(request, "Saved as a new version. Your earlier answer stays in the history.")
+        _, changed = paired.answer_revise(run=run, user=request.user, step=step, value=value, guess=guess)
+        if changed:
+            messages.success(request, "Saved as a new version. Your earlier answer stays in the history.")
+        else:
+            messages.info(request, "Nothing changed in that answer, so no new version was added.")
         return redirect(_run_url(run))
     return render(
         request,

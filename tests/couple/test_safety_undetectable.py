@@ -7,7 +7,6 @@ also causes: A's check-in kept to herself looks exactly like one anybody keeps p
 """
 
 import difflib
-import re
 
 import pytest
 import time_machine
@@ -18,6 +17,7 @@ from django.utils import timezone
 
 from exercises.daily import services as daily
 from exercises.models import CheckIn
+from tests.helpers import without_per_render
 from tests.hostile.pages import partner_pages
 from tests.hostile.world import build_world
 
@@ -28,8 +28,6 @@ WORRYING = {
     "threats_or_violence": "no",
     "note": "",
 }
-# Per-response noise: CSRF tokens and CSP nonces differ on every render.
-NOISE = re.compile(r'(name="csrfmiddlewaretoken" value|nonce|name="csrf-token" content)="[^"]*"')
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +43,7 @@ def render_all(client: Client, urls: list[str]) -> dict[str, str]:
     for url in urls:
         response = client.get(url, follow=True)
         assert response.status_code == 200, url
-        pages[url] = NOISE.sub(r'\1=""', response.content.decode())
+        pages[url] = without_per_render(response.content.decode())
     return pages
 
 

@@ -22,12 +22,18 @@ def logged_in(browser: Browser, base: str, email: str):
     return page
 
 
-def test_paired_reflection_with_autosave_and_simultaneous_reveal(live_server, browser: Browser):
+def ava_and_ben():
+    """Two verified partners, paired and onboarded (Ava hurt, Ben caused the hurt)."""
     a_user = UserFactory(verified=True, email="ava@example.test", display_name="Ava")
     b_user = UserFactory(verified=True, email="ben@example.test", display_name="Ben")
     couple = pair(a_user, b_user)
     onboard(couple, a_user, roles={"dishonesty": "hurt"})
     onboard(couple, b_user, roles={"dishonesty": "caused"})
+    return a_user, b_user
+
+
+def test_paired_reflection_with_autosave_and_simultaneous_reveal(live_server, browser: Browser):
+    ava_and_ben()
     exercise = exercise_with_steps(slug="naming-it", title="Naming it")
     base = live_server.url
     url = f"{base}/couple/exercises/{exercise.slug}/"
@@ -64,3 +70,40 @@ def test_paired_reflection_with_autosave_and_simultaneous_reveal(live_server, br
 
     a.reload()
     expect(a.get_by_text("Ben's account")).to_be_visible()
+
+
+def test_the_same_incident_in_two_tabs_loses_nothing(live_server, browser: Browser):
+    """Submitting in one tab, then typing in the other: the second tab says so and keeps its words."""
+    from exercises.models import Answer
+    from exercises.models.choices import Kind
+    from tests.exercises.factories import ExerciseFactory, ModuleFactory, StepFactory
+
+    a_user, _ = ava_and_ben()
+    exercise = ExerciseFactory(
+        kind=Kind.AFTERMATH, slug="aftermath", title="After a hard moment", module=ModuleFactory()
+    )
+    StepFactory(exercise=exercise, prompt="What did you feel?")
+    base = live_server.url
+
+    first = logged_in(browser, base, "ava@example.test")
+    first.goto(f"{base}/couple/exercises/aftermath/")
+    first.get_by_label("What happened, in a few neutral words").fill("The Sunday plans")
+    first.get_by_role("button", name=re.compile("Start|Begin|Open", re.I)).click()
+    incident_url = first.url
+    second = first.context.new_page()  # the same person, a second tab on the same incident
+    second.goto(incident_url)
+
+    first.get_by_label("What did you feel?").fill("Sent from the first tab")
+    first.get_by_role("button", name=re.compile("I’m done")).click()
+    expect(first.get_by_text("stay private until Ben has finished")).to_be_visible()
+
+    second.get_by_label("What did you feel?").fill("Words only the second tab has")
+    status = second.locator("#autosave-status")
+    expect(status).to_contain_text("Not saved: you already sent your answers", timeout=10_000)
+    expect(status).not_to_contain_text("Draft saved")
+    second.get_by_role("button", name=re.compile("I’m done")).click()
+    expect(second.get_by_role("alert")).to_contain_text("already sent your answers")
+    expect(second.get_by_label("What did you feel?")).to_have_value("Words only the second tab has")
+    assert list(Answer.objects.filter(response__user=a_user).values_list("value", flat=True)) == [
+        "Sent from the first tab"
+    ]

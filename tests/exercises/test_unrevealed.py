@@ -6,7 +6,6 @@ them again, and compares.
 """
 
 import html
-import re
 
 import pytest
 from django.urls import reverse
@@ -18,11 +17,9 @@ from exercises.progress import Status, progress_for
 from exercises.services import paired
 from tests.couple.conftest import onboard
 from tests.exercises.factories import ExerciseFactory, ModuleFactory, StepFactory
+from tests.helpers import without_per_render
 
 pytestmark = pytest.mark.django_db
-
-# Per-render noise: the masked CSRF token and the CSP nonce differ on every response.
-NOISE = re.compile(r'(name="csrfmiddlewaretoken" value|nonce)="[^"]*"')
 
 
 @pytest.fixture
@@ -49,7 +46,7 @@ def pages_of(client, user) -> dict[str, str]:
     for url in urls:
         response = client.get(url)
         assert response.status_code == 200, url
-        pages[url] = NOISE.sub("", html.unescape(response.content.decode()))
+        pages[url] = without_per_render(html.unescape(response.content.decode()))
     return pages
 
 
