@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("invite/", views.invite, name="invite"),
     path("code/", views.code, name="code"),
+    path("invitations/<int:pk>/withdraw/", views.invitation_withdraw, name="invitation_withdraw"),
     path("links/<int:pk>/consent/", views.consent, name="consent"),
     path("links/<int:pk>/revoke/", views.revoke, name="revoke"),
     path("links/<int:pk>/end/", views.end, name="end"),

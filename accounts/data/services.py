@@ -44,6 +44,7 @@ from accounts.models import (
     Membership,
     OnboardingResponse,
     SafetyCheck,
+    TherapistInvitation,
     TherapistLink,
     TherapistNote,
     TherapistProfile,
@@ -225,6 +226,7 @@ def _delete_private_writing(user: User) -> list[str]:
     addresses = {user.email, *EmailAddress.objects.filter(user=user).values_list("email", flat=True)}
     for address in addresses:
         Invitation.objects.filter(email__iexact=address).update(email="")
+        TherapistInvitation.objects.filter(email__iexact=address).update(email="", withdrawn_at=timezone.now())
     return files
 
 

@@ -1,7 +1,14 @@
 from .couple import Couple, CoupleEvent, Invitation, Membership
 from .data_export import DataExport
 from .onboarding import FractureAnswer, OnboardingResponse, SafetyCheck, SupportResource
-from .therapist import AccessLogEntry, Consent, TherapistLink, TherapistNote, TherapistProfile
+from .therapist import (
+    AccessLogEntry,
+    Consent,
+    TherapistInvitation,
+    TherapistLink,
+    TherapistNote,
+    TherapistProfile,
+)
 from .user import User, UserManager
 
 __all__ = [
@@ -16,6 +23,7 @@ __all__ = [
     "OnboardingResponse",
     "SafetyCheck",
     "SupportResource",
+    "TherapistInvitation",
     "TherapistLink",
     "TherapistNote",
     "TherapistProfile",

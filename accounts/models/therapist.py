@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from .couple import CODE_ALPHABET, Couple
+from .couple import CODE_ALPHABET, Couple, hash_token
 
 USER = settings.AUTH_USER_MODEL
 
@@ -35,6 +35,38 @@ class TherapistProfile(models.Model):
     @property
     def is_verified(self) -> bool:
         return self.verified_at is not None
+
+
+class TherapistInvitationQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(accepted_at__isnull=True, withdrawn_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class TherapistInvitation(models.Model):
+    """An emailed link for a therapist, single-use, that the couple can withdraw before it is used."""
+
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="therapist_invitations")
+    inviter = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, related_name="+")
+    email = models.EmailField()
+    # Stored only as a hash: a database leak gives no usable links.
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TherapistInvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Therapist invitation to {self.couple}"
+
+    @staticmethod
+    def find(token: str) -> TherapistInvitation | None:
+        """The invitation a link names, while it can still be used."""
+        return TherapistInvitation.objects.pending().filter(token_hash=hash_token(token)).first()
 
 
 class TherapistLink(models.Model):

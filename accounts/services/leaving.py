@@ -27,6 +27,7 @@ def couple_leave(*, couple: Couple, user: User) -> None:
     couple.ended_at = now
     couple.save(update_fields=["ended_at"])
     couple.invitations.pending().update(revoked_at=now)
+    couple.therapist_invitations.pending().update(withdrawn_at=now)
     couple.therapist_links.filter(ended_at__isnull=True).update(ended_at=now)
     staying = [
         m.user for m in couple.memberships.filter(left_at__isnull=True).exclude(user=user).select_related("user")

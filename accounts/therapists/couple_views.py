@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import TherapistLink
+from accounts.models import TherapistInvitation, TherapistLink
 from accounts.models.couple import normalise_code
 from accounts.scoping import couple_object_or_404, couple_required
 from exercises.models import Recommendation
@@ -50,6 +50,7 @@ def _page(request, couple, *, status: int = 200, invite_form=None, code_form=Non
         "items": items,
         "invite_form": invite_form or InviteTherapistForm(),
         "code_form": code_form or PracticeCodeForm(),
+        "invitations": TherapistInvitation.objects.pending().filter(couple=couple).select_related("inviter"),
         "log_count": access_log_for(couple).count(),
     }
     return render(request, "couple_therapist/index.html", context, status=status)
@@ -77,6 +78,15 @@ def invite(request: HttpRequest, couple) -> HttpResponse:
             )
             return redirect("couple_therapist:index")
     return _page(request, couple, status=400, invite_form=form)
+
+
+@couple_required
+@require_POST
+def invitation_withdraw(request: HttpRequest, pk: int, couple) -> HttpResponse:
+    invitation = couple_object_or_404(request, TherapistInvitation.objects.select_related("couple"), pk=pk)
+    if services.invitation_withdraw(invitation=invitation, partner=request.user):
+        messages.success(request, f"The invitation to {invitation.email} is withdrawn. Its link no longer works.")
+    return redirect("couple_therapist:index")
 
 
 @couple_required

@@ -11,20 +11,28 @@ Invariants kept here (and by the database constraints on the models):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import secrets
+from datetime import timedelta
 
-from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import Consent, Couple, Membership, TherapistLink, TherapistNote, TherapistProfile, User
-from accounts.models.couple import normalise_code
+from accounts.models import (
+    Consent,
+    Couple,
+    Membership,
+    TherapistInvitation,
+    TherapistLink,
+    TherapistNote,
+    TherapistProfile,
+    User,
+)
+from accounts.models.couple import hash_token, normalise_code
 from exercises.models import Exercise, Module, ModuleUnlock, Recommendation
 
 from . import emails
 
-INVITATION_SALT = "trustrepair.therapist-invitation"
-INVITATION_MAX_AGE = 7 * 24 * 3600  # seconds
+INVITATION_TTL = timedelta(days=7)
 
 
 class TherapistError(Exception):
@@ -115,51 +123,60 @@ def link_by_practice_code(*, couple: Couple, partner: User, code: str) -> Therap
     return _link_create(couple=couple, therapist=profile.user, origin=TherapistLink.Origin.CODE, created_by=partner)
 
 
-@dataclass(frozen=True)
-class InvitationData:
-    couple_id: int
-    email: str
-    inviter_id: int
-
-
 def invitation_send(*, couple: Couple, inviter: User, email: str) -> str:
-    """Email a therapist a signed link (valid 7 days). Nothing is created until the therapist accepts."""
+    """Email a therapist a single-use link (valid 7 days) and return its token.
+
+    Sending to the same address again replaces the earlier link, so only the
+    newest one works.
+    """
     _check_partner(couple, inviter)
     email = email.strip().lower()
     if any(p.email.lower() == email for p in couple.partners()):
         raise TherapistError("That address belongs to one of you. Enter your therapist's address.")
-    token = signing.dumps({"c": couple.pk, "e": email, "i": inviter.pk}, salt=INVITATION_SALT, compress=True)
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    with transaction.atomic():
+        TherapistInvitation.objects.pending().filter(couple=couple, email=email).update(withdrawn_at=now)
+        TherapistInvitation.objects.create(
+            couple=couple,
+            inviter=inviter,
+            email=email,
+            token_hash=hash_token(token),
+            expires_at=now + INVITATION_TTL,
+        )
     emails.therapist_invitation(email=email, inviter=inviter, token=token)
     return token
 
 
-def invitation_read(token: str) -> InvitationData | None:
-    """The invitation in a token, or None when it is forged, mangled or older than 7 days."""
-    try:
-        data = signing.loads(token, salt=INVITATION_SALT, max_age=INVITATION_MAX_AGE)
-        return InvitationData(couple_id=int(data["c"]), email=str(data["e"]), inviter_id=int(data["i"]))
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
-        return None
-
-
 @transaction.atomic
-def invitation_accept(*, invitation: InvitationData, therapist: User) -> TherapistLink:
-    """The invited therapist accepts: a pending link, active once both partners consent."""
+def invitation_accept(*, invitation: TherapistInvitation, therapist: User) -> TherapistLink:
+    """The invited therapist accepts, once: a pending link, active once both partners consent."""
     if therapist.email.lower() != invitation.email.lower():
         raise TherapistError("This invitation was sent to a different address.")
     if not TherapistProfile.objects.filter(user=therapist).exists():
         raise TherapistError("Create your therapist profile first.")
+    invitation = TherapistInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None or invitation.withdrawn_at is not None:
+        raise TherapistError("This invitation has already been used, or the couple withdrew it.")
     couple = Couple.objects.active().filter(pk=invitation.couple_id).first()
     if couple is None:
         raise TherapistError("This couple space no longer exists.")
-    inviter = User.objects.filter(pk=invitation.inviter_id).first()
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
     return _link_create(
         couple=couple,
         therapist=therapist,
         origin=TherapistLink.Origin.INVITED,
-        created_by=inviter,
+        created_by=invitation.inviter,
         email=invitation.email,
     )
+
+
+def invitation_withdraw(*, invitation: TherapistInvitation, partner: User) -> bool:
+    """Either partner withdraws an unused invitation: its link stops working at once."""
+    _check_partner(invitation.couple, partner)
+    withdrawn = TherapistInvitation.objects.pending().filter(pk=invitation.pk).update(withdrawn_at=timezone.now())
+    return withdrawn == 1
 
 
 @transaction.atomic
@@ -172,6 +189,10 @@ def link_end(*, link: TherapistLink, partner: User) -> None:
         link.ended_at = now
         link.save(update_fields=["ended_at"])
     Consent.objects.filter(link=link, revoked_at__isnull=True).update(revoked_at=now)
+    # Ending means ending: no unused link to the same therapist lets them back in.
+    TherapistInvitation.objects.pending().filter(couple=link.couple, email__iexact=link.therapist.email).update(
+        withdrawn_at=now
+    )
 
 
 # --- Consent -------------------------------------------------------------------

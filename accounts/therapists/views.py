@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.middleware import mark_therapist
-from accounts.models import TherapistNote, TherapistProfile, User
+from accounts.models import TherapistInvitation, TherapistNote, TherapistProfile
 from accounts.scoping import TherapistMFARequired, therapist_caseload, therapist_couple_required, therapist_profile_for
 
 from . import services
@@ -77,9 +77,11 @@ def _invitation_gone(request: HttpRequest, message: str, status: int = 404) -> H
 @login_required
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
     """The page an emailed invitation opens. Only the account with the invited address may use it."""
-    data = services.invitation_read(token)
+    data = TherapistInvitation.find(token)
     if data is None:
-        return _invitation_gone(request, "This invitation link is not valid, or it is older than 7 days.")
+        return _invitation_gone(
+            request, "This invitation link no longer works: it was used, withdrawn, or is older than 7 days."
+        )
     if data.email != request.user.email.lower():
         return _invitation_gone(
             request, "This invitation was sent to a different email address. Sign in with that address to accept it."
@@ -95,8 +97,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             return _invitation_gone(request, str(error), status=410)
         messages.success(request, "Accepted. You'll see what they share once both partners have given consent.")
         return redirect("therapist:caseload")
-    inviter = User.objects.filter(pk=data.inviter_id).first()
-    return render(request, "therapist/invitation.html", {"inviter": inviter})
+    return render(request, "therapist/invitation.html", {"inviter": data.inviter})
 
 
 @therapist_couple_required("Couple page")

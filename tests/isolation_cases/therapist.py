@@ -6,10 +6,8 @@ also a therapist with one partner's consent only, this very therapist after
 a revocation or after the link ended, and a therapist of another couple.
 """
 
-from django.core import signing
-
-from accounts.models import AccessLogEntry, TherapistNote
-from accounts.therapists.services import INVITATION_SALT
+from accounts.models import AccessLogEntry, TherapistInvitation, TherapistNote
+from accounts.therapists.services import invitation_send
 from exercises.models import Question, Recommendation
 from exercises.models.choices import Visibility
 from tests.therapists.helpers import link, make_therapist
@@ -62,12 +60,13 @@ def _recommended(world) -> dict:
 
 def _invitation(world) -> dict:
     make_therapist(email="invited-therapist@example.test")
-    token = signing.dumps(
-        {"c": world.couple.pk, "e": "invited-therapist@example.test", "i": world.partner_a.pk},
-        salt=INVITATION_SALT,
-        compress=True,
-    )
+    token = invitation_send(couple=world.couple, inviter=world.partner_a, email="invited-therapist@example.test")
     return {"token": token}
+
+
+def _invitation_pk(world) -> dict:
+    _invitation(world)
+    return {"pk": TherapistInvitation.objects.get(couple=world.couple).pk}
 
 
 def _page(world) -> dict:
@@ -88,6 +87,7 @@ CASES = {
     "therapist:unlock": _couple_id,
     "therapist:invitation": _invitation,
     "couple_therapist:index": _page,
+    "couple_therapist:invitation_withdraw": _invitation_pk,
     "couple_therapist:invite": _page,
     "couple_therapist:code": _page,
     "couple_therapist:access_log": _page,

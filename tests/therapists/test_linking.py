@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Consent, TherapistLink
+from accounts.models import Consent, TherapistInvitation, TherapistLink
 from accounts.therapists import services
 from tests.therapists.helpers import link, make_therapist
 
@@ -308,3 +308,49 @@ def test_a_newcomer_signs_up_from_the_invitation_and_comes_back_to_it(couple, pa
     assert response["Location"] == url
     assert client.post(url).status_code == 302
     assert TherapistLink.objects.filter(couple=couple, therapist__email="brand.new@example.test").exists()
+
+
+def test_the_couple_can_withdraw_an_invitation_and_its_link_stops_working(
+    couple, partner_a, partner_b, therapist, mailoutbox
+):
+    token = services.invitation_send(couple=couple, inviter=partner_a, email=therapist.email)
+    url = reverse("therapist:invitation", args=[token])
+    page = text_of(as_user(partner_b).get(reverse("couple_therapist:index")))
+    assert therapist.email in page and "Withdraw" in page  # either partner sees it and may withdraw it
+    [invitation] = TherapistInvitation.objects.filter(couple=couple)
+    response = as_user(partner_b).post(reverse("couple_therapist:invitation_withdraw", args=[invitation.pk]))
+    assert response.status_code == 302
+    assert therapist.email not in text_of(as_user(partner_a).get(reverse("couple_therapist:index")))
+    client = as_user(therapist)
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
+    assert not TherapistLink.objects.exists()
+
+
+def test_an_invitation_works_once_and_not_after_the_link_ended(couple, partner_a, therapist, mailoutbox):
+    token = services.invitation_send(couple=couple, inviter=partner_a, email=therapist.email)
+    url = reverse("therapist:invitation", args=[token])
+    client = as_user(therapist)
+    assert client.post(url).status_code == 302
+    link = TherapistLink.objects.get(couple=couple, therapist=therapist)
+    services.link_end(link=link, partner=partner_a)
+    # The couple ended it: the same link does not let the therapist back in.
+    assert client.post(url).status_code == 404
+    assert not TherapistLink.objects.filter(ended_at__isnull=True).exists()
+
+
+def test_removing_a_therapist_withdraws_a_second_unused_invitation(couple, partner_a, therapist, mailoutbox):
+    first = services.invitation_send(couple=couple, inviter=partner_a, email=therapist.email)
+    as_user(therapist).post(reverse("therapist:invitation", args=[first]))
+    spare = services.invitation_send(couple=couple, inviter=partner_a, email=therapist.email)
+    services.link_end(link=TherapistLink.objects.get(couple=couple), partner=partner_a)
+    assert as_user(therapist).post(reverse("therapist:invitation", args=[spare])).status_code == 404
+    assert not TherapistLink.objects.filter(ended_at__isnull=True).exists()
+
+
+def test_an_outsider_cannot_withdraw_a_couples_invitation(couple, partner_a, other_partner, therapist, mailoutbox):
+    services.invitation_send(couple=couple, inviter=partner_a, email=therapist.email)
+    invitation = TherapistInvitation.objects.get(couple=couple)
+    response = as_user(other_partner).post(reverse("couple_therapist:invitation_withdraw", args=[invitation.pk]))
+    assert response.status_code == 404
+    assert TherapistInvitation.objects.pending().filter(pk=invitation.pk).exists()
