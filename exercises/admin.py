@@ -11,7 +11,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, Q
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404
 from django.template.response import TemplateResponse
@@ -19,9 +19,10 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html
 
+from exercises import content_versions
 from exercises.curriculum.schema import step_choice_problems
 from exercises.forms import StepsForm
-from exercises.models import Answer, Exercise, Module, ModuleUnlock, Step
+from exercises.models import Exercise, Module, ModuleUnlock, Step
 from exercises.models.choices import AnswerType
 from exercises.models.content import STAGE_CHOICES
 from trustrepair.staff_admin import DeclaredLookupsOnly
@@ -141,14 +142,8 @@ class StepAdminForm(forms.ModelForm):
             self.add_error("choices", message)
         if cleaned.get("ask_guess") and answer_type == AnswerType.INSTRUCTION:
             self.add_error("ask_guess", "An instruction takes no answer, so there is nothing to guess.")
-        step = self.instance
-        if step.pk and "answer_type" in self.changed_data and Answer.objects.filter(step=step).exists():
-            # Stored answers have the old shape (a list of options, a date...); read as the new type they'd break.
-            self.add_error(
-                "answer_type",
-                "Couples have already answered this step, so its answer type can't change. "
-                "Add a new step with the new type and delete this one; their answers are kept.",
-            )
+        # Changing the answer type of a step couples answered is safe: the change goes into the draft as
+        # a new step row, and the old answers keep their own row, shape and words (content_versions).
         return cleaned
 
 
@@ -179,6 +174,11 @@ class StepInline(admin.StackedInline):
     fields = [("order", "answer_type", "required", "ask_guess"), "prompt", "help_text", "choices"]
     ordering = ["order", "pk"]
     extra = 0
+    verbose_name = "step (draft)"
+    verbose_name_plural = "steps (the draft: couples see these once you publish)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(until__isnull=True)
 
 
 # --- Exercises -----------------------------------------------------------------------
@@ -194,6 +194,7 @@ class ExerciseAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         "status",
         "required",
         "estimated_minutes",
+        "unpublished_changes",
         "preview_link",
     ]
     list_filter = ["module", "kind", "audience", "status"]
@@ -211,7 +212,7 @@ class ExerciseAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     ]
     readonly_fields = ["version", "updated_at", "preview_link"]
     inlines = [StepInline]
-    actions = ["publish", "unpublish"]
+    actions = ["publish", "unpublish", "discard_draft"]
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "slug"] if obj else self.readonly_fields
@@ -224,6 +225,43 @@ class ExerciseAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         if obj is None and "slug" in form.base_fields:
             form.base_fields["slug"].help_text = SLUG_HELP
         return form
+
+    def get_queryset(self, request):
+        draft = OuterRef("version") + 1
+        changed = Step.objects.filter(exercise=OuterRef("pk")).filter(Q(since=draft) | Q(until=draft))
+        return super().get_queryset(request).annotate(has_draft=Exists(changed))
+
+    @admin.display(description="Unpublished step changes", boolean=True, ordering="has_draft")
+    def unpublished_changes(self, exercise: Exercise) -> bool:
+        return exercise.has_draft
+
+    def save_formset(self, request, form, formset, change):
+        """Steps go into the draft (content_versions): what couples see changes only when staff publish."""
+        if formset.model is not Step:
+            return super().save_formset(request, form, formset, change)
+        exercise = form.instance
+        # What the admin's history message reads, as a formset's own save() would leave it.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for step_form in formset.forms:
+            step = step_form.instance
+            if formset.can_delete and formset._should_delete_form(step_form):
+                if step.pk:
+                    content_versions.step_remove(step)
+                    formset.deleted_objects.append(step)
+            elif step_form.has_changed():
+                fields = {name: step_form.cleaned_data[name] for name in StepAdminForm.Meta.fields}
+                if step.pk:
+                    saved = content_versions.step_change(step, **fields)
+                    formset.changed_objects.append((saved, step_form.changed_data))
+                else:
+                    formset.new_objects.append(content_versions.step_add(exercise, **fields))
+        if content_versions.has_draft_changes(exercise):
+            self.message_user(
+                request,
+                "Your step changes are saved as a draft. Couples see them once you publish; "
+                "preview them first from the exercise's page.",
+                messages.INFO,
+            )
 
     def get_urls(self):
         # Before the default URLs: their "<path:object_id>/" would otherwise swallow ".../preview/".
@@ -248,7 +286,7 @@ class ExerciseAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
             raise Http404("No such exercise.")
         if not self.has_view_or_change_permission(request, exercise):
             raise PermissionDenied
-        form = StepsForm(steps=list(exercise.steps.all()), version=exercise.version)
+        form = StepsForm(steps=content_versions.draft_steps(exercise), version=exercise.version)
         for form_field in form.fields.values():
             form_field.disabled = True  # a preview: nothing to fill in or submit
             # The site-wide field template prints help text as markup (it was meant for our own
@@ -268,13 +306,28 @@ class ExerciseAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
             "kind_label": exercise.get_kind_display(),
             "audience_label": exercise.get_audience_display(),
             "is_published": exercise.status == Exercise.Status.PUBLISHED and exercise.module.published,
+            "has_draft_changes": content_versions.has_draft_changes(exercise),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/exercises/preview.html", context)
 
-    @admin.action(description="Publish selected exercises", permissions=["change"])
+    @admin.action(description="Publish selected exercises, with their draft step changes", permissions=["change"])
     def publish(self, request, queryset):
+        moved = sum(content_versions.publish(exercise) for exercise in queryset)
+        if moved:
+            noun = "exercise's" if moved == 1 else "exercises'"
+            self.message_user(
+                request,
+                f"{moved} {noun} step changes are live. Couples who already started keep the version they began.",
+                messages.SUCCESS,
+            )
         self._set_status(request, queryset, Exercise.Status.PUBLISHED)
+
+    @admin.action(description="Discard unpublished step changes", permissions=["change"])
+    def discard_draft(self, request, queryset):
+        for exercise in queryset:
+            content_versions.discard_draft(exercise)
+        self.message_user(request, "Unpublished step changes discarded.", messages.SUCCESS)
 
     @admin.action(description="Unpublish selected exercises (back to draft)", permissions=["change"])
     def unpublish(self, request, queryset):

@@ -28,9 +28,10 @@ from typing import Any
 
 from django.db import connection, models, transaction
 
-from exercises.models import Answer, Exercise, Module, Step
+from exercises import content_versions
+from exercises.models import Exercise, Module, Step
 
-from .serialization import exercise_as_data, module_as_data, step_as_data
+from .serialization import exercise_as_data, module_as_data, step_as_data, working_steps
 from .validation import validate_curriculum
 
 # Any constant will do: it only has to be the same for every process importing content.
@@ -120,7 +121,7 @@ def _apply_exercise(module: Module, data: dict[str, Any], *, force: bool, summar
     fields = _without(data, "steps")
     exercise = (
         Exercise.objects.filter(slug=fields["slug"])
-        .prefetch_related(models.Prefetch("steps", queryset=Step.objects.order_by("order", "pk")))
+        .prefetch_related(models.Prefetch("steps", queryset=working_steps()))
         .first()
     )
     if exercise is None:
@@ -135,39 +136,31 @@ def _apply_exercise(module: Module, data: dict[str, Any], *, force: bool, summar
         exercise.module = module
         for name, value in fields.items():
             setattr(exercise, name, value)
+        exercise.save()
         _sync_steps(exercise, data["steps"], summary)
-        exercise.save()  # after the steps: bumps the version once, for any change
+        content_versions.publish(exercise)  # an import is staff publishing: couples who started keep theirs
         summary.exercises.updated.append(exercise.slug)
     else:
         summary.exercises.kept.append(exercise.slug)
 
 
 def _sync_steps(exercise: Exercise, steps: list[dict[str, Any]], summary: ImportSummary) -> None:
-    """Make the exercise's steps equal ``steps``, matching by order and updating in place."""
+    """Make the exercise's draft steps equal ``steps``, matching by order (content_versions keeps old versions)."""
     by_order: dict[int, Step] = {}
     leftovers: list[Step] = []
-    current = list(exercise.steps.all())
-    for step in current:
+    for step in exercise.steps.all():
         if step.order in by_order:
             leftovers.append(step)  # a second step with the same order (only possible outside the admin)
         else:
             by_order[step.order] = step
-    answered = set(Answer.objects.filter(step__in=current).values_list("step_id", flat=True))
     for data in steps:
         step = by_order.pop(data["order"], None)
-        if step is not None and step.pk in answered and step.answer_type != data["answer_type"]:
-            # Old answers were given in the old shape (a date, a list of options...): they keep
-            # their snapshot and lose the link, rather than be read as the new type.
-            leftovers.append(step)
-            step = None
         if step is None:
-            Step.objects.create(exercise=exercise, **data)
+            content_versions.step_add(exercise, **data)
             summary.steps_created += 1
         elif step_as_data(step) != data:
-            for name, value in data.items():
-                setattr(step, name, value)
-            step.save()
+            content_versions.step_change(step, **data)
             summary.steps_updated += 1
     for step in [*leftovers, *by_order.values()]:
-        step.delete()  # Answer.step is SET_NULL: the answers and their snapshots stay
+        content_versions.step_remove(step)  # runs that asked it keep it, and answers keep their words
         summary.steps_deleted += 1

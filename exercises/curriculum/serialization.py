@@ -46,9 +46,18 @@ def module_as_data(module: Module) -> dict[str, Any]:
     return data
 
 
+def working_steps() -> models.QuerySet:
+    """Steps still in the draft (``until`` empty), in order: what an export writes and an import compares."""
+    return Step.objects.filter(until__isnull=True).order_by("order", "pk")
+
+
 def export_curriculum() -> dict[str, Any]:
-    """Every module, exercise and step (drafts and unpublished modules too), in a stable order."""
-    steps = models.Prefetch("steps", queryset=Step.objects.order_by("order", "pk"))
+    """Every module, exercise and step (drafts and unpublished modules too), in a stable order.
+
+    Steps are each exercise's working copy: the draft, which is the published
+    version when nothing is waiting to be published.
+    """
+    steps = models.Prefetch("steps", queryset=working_steps())
     exercises = models.Prefetch(
         "exercises", queryset=Exercise.objects.order_by("order", "slug").prefetch_related(steps)
     )

@@ -63,7 +63,8 @@ class Exercise(models.Model):
     introduction = models.TextField(help_text="Markdown. Shown before the first step.")
     required = models.BooleanField(default=True, help_text="Counts towards finishing the module.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    # Bumped on every save: a form built from an older version is recognised as stale.
+    # The published content version (see exercises/content_versions.py): couples who start now get it;
+    # staff edit the draft, version + 1, and publishing moves this on.
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -76,8 +77,6 @@ class Exercise(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        if self.pk:
-            self.version += 1
         self.updated_at = timezone.now()
         super().save(*args, **kwargs)
 
@@ -98,6 +97,9 @@ class Step(models.Model):
     required = models.BooleanField(default=True)
     # Inner world: also ask the person to guess their partner's answer.
     ask_guess = models.BooleanField(default=False, help_text="Also ask for a guess of the partner's answer.")
+    # The content versions this step is part of: since <= v < until (until empty: still in the draft).
+    since = models.PositiveIntegerField(default=1)
+    until = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["order", "pk"]

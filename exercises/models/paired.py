@@ -28,6 +28,8 @@ class Run(models.Model):
         "exercises.Incident", on_delete=models.CASCADE, null=True, blank=True, related_name="run"
     )
     started_at = models.DateTimeField(default=timezone.now)
+    # The exercise's content version this run asks (exercises/content_versions.py): kept once anyone answered.
+    content_version = models.PositiveIntegerField(default=1)
     revealed_at = models.DateTimeField(null=True, blank=True)
     joint_note = models.TextField(blank=True, max_length=5000)
     joint_note_by = models.ForeignKey(

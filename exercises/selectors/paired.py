@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from accounts.models import User
+from exercises.content_versions import run_steps
 from exercises.models import Answer, Response, Run, Step
 from exercises.models.choices import Visibility
 
@@ -62,7 +63,7 @@ def run_view(*, run: Run, viewer: User) -> RunView:
     other = next((r for r in responses if r.user_id != viewer.pk), None)
     theirs = other if other is not None and partner_may_read(run, other) else None
 
-    steps = list(run.exercise.steps.all())
+    steps = run_steps(run)
     by_step: dict[int | None, StepView] = {s.pk: StepView(step=s, prompt=s.prompt) for s in steps}
     for response, side in ((mine, "mine"), (theirs, "theirs")):
         if response is None:

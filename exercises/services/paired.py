@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Couple, User
+from exercises.content_versions import run_catch_up, run_steps
 from exercises.models import Answer, Exercise, Incident, Response, Run, Step
 from exercises.models.choices import DEFAULT_VISIBILITY, Audience, Visibility
 from exercises.roles import fits, roles_by_user
@@ -61,10 +62,12 @@ def participants(run: Run, roles: dict[int, set[str]] | None = None) -> list[Use
 def run_get_or_create(*, couple: Couple, exercise: Exercise) -> Run:
     run = Run.objects.filter(couple=couple, exercise=exercise, incident__isnull=True).first()
     if run:
+        run.exercise = exercise
+        run_catch_up(run)
         return run
     try:
         with transaction.atomic():
-            return Run.objects.create(couple=couple, exercise=exercise)
+            return Run.objects.create(couple=couple, exercise=exercise, content_version=exercise.version)
     except IntegrityError:  # the partner opened it at the same moment
         return Run.objects.get(couple=couple, exercise=exercise, incident__isnull=True)
 
@@ -89,7 +92,7 @@ def incident_create(*, couple: Couple, user: User, exercise: Exercise, title: st
     if just_made is not None:
         return just_made
     incident = Incident.objects.create(couple=couple, created_by=user, title=title, happened_on=happened_on)
-    return Run.objects.create(couple=couple, exercise=exercise, incident=incident)
+    return Run.objects.create(couple=couple, exercise=exercise, incident=incident, content_version=exercise.version)
 
 
 def response_get_or_create(*, run: Run, user: User) -> Response:
@@ -100,7 +103,7 @@ def response_get_or_create(*, run: Run, user: User) -> Response:
 
 
 def _steps_by_id(run: Run) -> dict[int, Step]:
-    return {step.pk: step for step in run.exercise.steps.all()}
+    return {step.pk: step for step in run_steps(run)}
 
 
 def _holds(response: Response, answers: dict[int, tuple]) -> bool:

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Couple
 from accounts.scoping import couple_required
+from exercises.content_versions import published_steps
 from exercises.forms_flows.accountability import StatementForm, StatementResponseForm
 from exercises.models import Exercise
 from exercises.models.choices import Kind
@@ -63,6 +64,7 @@ def _page(
         "couple": couple,
         "partner": partner,
         "exercise": exercise,
+        "guide_steps": published_steps(exercise) if exercise else [],
         "state": state,
         "latest": latest,
         "response": response,

@@ -5,12 +5,14 @@ from __future__ import annotations
 import secrets
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.scoping import couple_object_or_404, couple_required
+from exercises.content_versions import run_steps, steps_in
 from exercises.forms import STALE_MESSAGE, StepsForm, step_field_name
 from exercises.forms_paired import IncidentForm, JointNoteForm, revise_form
 from exercises.models import Exercise, Run, Step
@@ -37,11 +39,9 @@ def index(request: HttpRequest, couple) -> HttpResponse:
 
 @couple_required
 def detail(request: HttpRequest, slug: str, couple) -> HttpResponse:
-    exercise = get_object_or_404(
-        Exercise.objects.published().select_related("module").prefetch_related("steps"), slug=slug
-    )
+    exercise = _exercise_or_404(couple, Exercise.objects.select_related("module").prefetch_related("steps"), slug=slug)
     progress = progress_for(couple=couple, user=request.user)
-    if not progress.is_unlocked(exercise):
+    if not progress.is_unlocked(exercise) and not exercise.runs.filter(couple=couple).exists():
         return render(request, "exercises/locked.html", {"exercise": exercise, "progress": progress})
     if exercise.kind in FLOW_PAGES:
         return redirect(FLOW_PAGES[exercise.kind])
@@ -50,6 +50,14 @@ def detail(request: HttpRequest, slug: str, couple) -> HttpResponse:
     run = paired.run_get_or_create(couple=couple, exercise=exercise)
     run.exercise = exercise  # already read, with its steps
     return _run_page(request, couple, run, progress)
+
+
+def _exercise_or_404(couple, queryset, **lookup) -> Exercise:
+    """A published exercise, or one this couple already started: taking it back to draft strands nobody."""
+    started = Run.objects.filter(couple=couple, exercise=OuterRef("pk"))
+    return get_object_or_404(
+        queryset.filter(Q(status=Exercise.Status.PUBLISHED, module__published=True) | Exists(started)), **lookup
+    )
 
 
 def _incidents(request: HttpRequest, couple, exercise) -> HttpResponse:
@@ -88,7 +96,7 @@ def incident(request: HttpRequest, pk: int, couple) -> HttpResponse:
 def _run_page(request: HttpRequest, couple, run: Run, progress) -> HttpResponse:
     run.couple = couple  # the door's couple, with its members loaded
     exercise = run.exercise
-    steps = list(exercise.steps.all())
+    steps = run_steps(run)
     view = run_view(run=run, viewer=request.user)
     mine = view.mine
     context = {
@@ -117,15 +125,15 @@ def _run_page(request: HttpRequest, couple, run: Run, progress) -> HttpResponse:
             if answer.step_id:
                 initial[f"step_{answer.step_id}"] = answer.value
                 initial[f"step_{answer.step_id}_guess"] = answer.guess
-    context["form"] = StepsForm(initial=initial, steps=steps, version=exercise.version)
+    context["form"] = StepsForm(initial=initial, steps=steps, version=run.content_version)
     context["autosave_url"] = _autosave_url(run)
     return render(request, "exercises/run.html", context)
 
 
 def _submit(request: HttpRequest, context: dict, steps: list[Step], *, sent: bool) -> HttpResponse:
     """'I'm done': submit once, or keep every word on the page with the reason it was not saved."""
-    run, exercise = context["run"], context["exercise"]
-    form = StepsForm(request.POST, steps=steps, version=exercise.version)
+    run = context["run"]
+    form = StepsForm(request.POST, steps=steps, version=run.content_version)
     if sent and not form.is_valid():
         return _kept_page(request, context, form, paired.DraftConflict(paired.ALREADY_SENT, draft=0, sent=True))
     if form.is_valid():
@@ -152,9 +160,9 @@ def _submit(request: HttpRequest, context: dict, steps: list[Step], *, sent: boo
         return redirect(request.path)
     if form.is_stale:
         # Keep every word, show today's questions, and let the next save go through.
-        data = request.POST.copy()
-        data["version"] = exercise.version
-        form = StepsForm(data, steps=steps, version=exercise.version)
+        data = _carried_over(request.POST, run, from_version=form.data.get("version"))
+        data["version"] = run.content_version
+        form = StepsForm(data, steps=steps, version=run.content_version)
         form.is_valid()
         form.add_error(None, STALE_MESSAGE)
     context["form"] = form
@@ -162,12 +170,31 @@ def _submit(request: HttpRequest, context: dict, steps: list[Step], *, sent: boo
     return render(request, "exercises/run.html", context, status=400)
 
 
+def _carried_over(posted, run: Run, *, from_version) -> QueryDict:
+    """The words typed against an older version, moved to the same place (step order) in the run's version."""
+    data = posted.copy()
+    try:
+        older = steps_in(run.exercise, int(from_version))
+    except (TypeError, ValueError):
+        return data
+    now = {step.order: step for step in run_steps(run)}
+    for step in older:
+        new = now.get(step.order)
+        if new is None or new.pk == step.pk:
+            continue
+        for guess in (False, True):
+            old_name, new_name = step_field_name(step, guess=guess), step_field_name(new, guess=guess)
+            if old_name in posted and new_name not in posted:
+                data.setlist(new_name, posted.getlist(old_name))
+    return data
+
+
 def _kept_page(request: HttpRequest, context: dict, form: StepsForm, conflict: paired.DraftConflict) -> HttpResponse:
     """A tab that is behind: nothing saved, every word it sent shown again with the reason (409)."""
     data = request.POST.copy()
     data["draft"] = conflict.draft
-    data["version"] = context["exercise"].version
-    form = StepsForm(data, steps=form.steps, version=context["exercise"].version)
+    data["version"] = context["run"].content_version
+    form = StepsForm(data, steps=form.steps, version=context["run"].content_version)
     form.is_valid()
     form.add_error(None, str(conflict))
     context["form"] = form
@@ -187,7 +214,7 @@ def _autosave_url(run: Run) -> str:
 
 
 def _autosave(request: HttpRequest, run: Run) -> HttpResponse:
-    form = StepsForm(request.POST, steps=list(run.exercise.steps.all()), version=run.exercise.version, draft=True)
+    form = StepsForm(request.POST, steps=run_steps(run), version=run.content_version, draft=True)
     if not form.is_valid():
         # Over-long text and the like: say so quietly, keep the words in the browser and the last good draft here.
         status = {"stale": True} if form.is_stale else {"error": True}
@@ -208,8 +235,10 @@ def _autosave(request: HttpRequest, run: Run) -> HttpResponse:
 @couple_required
 @require_POST
 def autosave(request: HttpRequest, slug: str, couple) -> HttpResponse:
-    exercise = get_object_or_404(Exercise.objects.published(), slug=slug)
-    if not progress_for(couple=couple, user=request.user).is_unlocked(exercise) or not exercise.is_paired:
+    exercise = _exercise_or_404(couple, Exercise.objects.prefetch_related("steps"), slug=slug)
+    run = Run.objects.filter(couple=couple, exercise=exercise, incident__isnull=True).first()
+    unlocked = run is not None or progress_for(couple=couple, user=request.user).is_unlocked(exercise)
+    if not unlocked or not exercise.is_paired:
         raise Http404
     return _autosave(request, paired.run_get_or_create(couple=couple, exercise=exercise))
 
@@ -221,7 +250,9 @@ def incident_autosave(request: HttpRequest, pk: int, couple) -> HttpResponse:
 
 
 def _revise(request: HttpRequest, run: Run, step_id: int) -> HttpResponse:
-    step = get_object_or_404(Step, pk=step_id, exercise=run.exercise)
+    step = next((s for s in run_steps(run) if s.pk == step_id), None)
+    if step is None:
+        raise Http404
     view = run_view(run=run, viewer=request.user)
     if not view.revealed or view.mine is None:
         raise Http404
@@ -254,9 +285,11 @@ def _run_url(run: Run) -> str:
 
 @couple_required
 def revise(request: HttpRequest, slug: str, step_id: int, couple) -> HttpResponse:
-    exercise = get_object_or_404(Exercise.objects.published(), slug=slug)
     run = couple_object_or_404(
-        request, Run.objects.select_related("exercise"), exercise=exercise, incident__isnull=True
+        request,
+        Run.objects.select_related("exercise").prefetch_related("exercise__steps"),
+        exercise__slug=slug,
+        incident__isnull=True,
     )
     return _revise(request, run, step_id)
 

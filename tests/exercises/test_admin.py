@@ -8,6 +8,7 @@ from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.urls import reverse
 
+from exercises.content_versions import draft_steps, has_draft_changes, published_steps
 from exercises.models import (
     Agreement,
     Answer,
@@ -66,14 +67,14 @@ def change_form_data(exercise: Exercise, **overrides) -> dict:
         "introduction": exercise.introduction,
         "estimated_minutes": exercise.estimated_minutes,
         "status": exercise.status,
-        "steps-TOTAL_FORMS": exercise.steps.count(),
-        "steps-INITIAL_FORMS": exercise.steps.count(),
+        "steps-TOTAL_FORMS": len(draft_steps(exercise)),
+        "steps-INITIAL_FORMS": len(draft_steps(exercise)),
         "steps-MIN_NUM_FORMS": 0,
         "steps-MAX_NUM_FORMS": 1000,
     }
     if exercise.required:
         data["required"] = "on"
-    for i, step in enumerate(exercise.steps.all()):
+    for i, step in enumerate(draft_steps(exercise)):
         prefix = f"steps-{i}-"
         data |= {
             f"{prefix}id": step.pk,
@@ -211,35 +212,56 @@ def test_publishing_into_an_unpublished_module_warns(staff_client, curriculum):
 # --- Editing --------------------------------------------------------------------------------
 
 
-def test_editing_an_exercise_in_the_admin_changes_it_and_bumps_its_version(staff_client, curriculum):
+def test_step_edits_wait_in_the_draft_until_published(staff_client, curriculum):
     exercise = Exercise.objects.get(slug="appreciations")
     version = exercise.version
-    step = exercise.steps.get(order=3)
-    index = list(exercise.steps.all()).index(step)
+    before = [s.prompt for s in published_steps(exercise)]
+    index = [s.order for s in draft_steps(exercise)].index(3)
     data = change_form_data(exercise, title="Saying thank you", **{f"steps-{index}-prompt": "Write it here."})
 
-    response = staff_client.post(admin_url("exercise_change", exercise.pk), data)
+    response = staff_client.post(admin_url("exercise_change", exercise.pk), data, follow=True)
 
-    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
-    exercise.refresh_from_db()
+    assert response.status_code == 200, response.context["adminform"].form.errors if response.context else ""
+    assert "saved as a draft" in page_text(response)
+    exercise = Exercise.objects.prefetch_related("steps").get(pk=exercise.pk)
     assert exercise.title == "Saying thank you"
-    assert exercise.steps.get(order=3).prompt == "Write it here."
-    assert exercise.version > version
+    assert [s.prompt for s in published_steps(exercise)] == before  # couples still meet the published words
+    assert next(s for s in draft_steps(exercise) if s.order == 3).prompt == "Write it here."
+    assert "Write it here." in page_text(staff_client.get(admin_url("exercise_preview", exercise.pk)))
+    assert exercise.version == version
+
+    staff_client.post(admin_url("exercise_changelist"), {"action": "publish", "_selected_action": [exercise.pk]})
+    exercise = Exercise.objects.prefetch_related("steps").get(pk=exercise.pk)
+    assert exercise.version == version + 1
+    assert next(s for s in published_steps(exercise) if s.order == 3).prompt == "Write it here."
     # ...and a plain load_curriculum keeps the staff's wording.
     call_command("load_curriculum", verbosity=0)
     assert Exercise.objects.get(slug="appreciations").title == "Saying thank you"
 
 
+def test_unpublished_step_changes_can_be_discarded(staff_client, curriculum):
+    exercise = Exercise.objects.prefetch_related("steps").get(slug="appreciations")
+    before = [(s.order, s.prompt) for s in draft_steps(exercise)]
+    data = change_form_data(exercise, **{"steps-0-prompt": "A wording staff regret", "steps-1-DELETE": "on"})
+    assert staff_client.post(admin_url("exercise_change", exercise.pk), data).status_code == 302
+    listing = page_text(staff_client.get(admin_url("exercise_changelist")))
+    assert "Unpublished step changes" in listing
+    staff_client.post(admin_url("exercise_changelist"), {"action": "discard_draft", "_selected_action": [exercise.pk]})
+    exercise = Exercise.objects.prefetch_related("steps").get(pk=exercise.pk)
+    assert [(s.order, s.prompt) for s in draft_steps(exercise)] == before
+    assert not has_draft_changes(exercise)
+
+
 def test_choice_options_are_edited_one_per_line(staff_client, curriculum):
     exercise = Exercise.objects.get(slug="appreciations")
     step = exercise.steps.get(answer_type=AnswerType.SINGLE_CHOICE)
-    index = list(exercise.steps.all()).index(step)
+    index = draft_steps(exercise).index(step)
     data = change_form_data(exercise, **{f"steps-{index}-choices": "  Today  \n\nAn effort\nAdmiration\n"})
 
     response = staff_client.post(admin_url("exercise_change", exercise.pk), data)
 
     assert response.status_code == 302
-    step.refresh_from_db()
+    step = exercise.steps.get(order=step.order, until__isnull=True)
     assert step.choices == ["Today", "An effort", "Admiration"]
 
 
@@ -254,14 +276,14 @@ def test_choice_options_are_edited_one_per_line(staff_client, curriculum):
 )
 def test_step_options_are_checked_with_a_clear_message(staff_client, curriculum, answer_type, choices, message):
     exercise = Exercise.objects.get(slug="appreciations")
-    before = list(exercise.steps.values_list("answer_type", "choices"))
+    before = list(exercise.steps.values_list("answer_type", "choices", "since", "until"))
     data = change_form_data(exercise, **{"steps-1-answer_type": answer_type, "steps-1-choices": choices})
 
     response = staff_client.post(admin_url("exercise_change", exercise.pk), data)
 
     assert response.status_code == 200
     assert message in page_text(response)
-    assert list(exercise.steps.values_list("answer_type", "choices")) == before
+    assert list(exercise.steps.values_list("answer_type", "choices", "since", "until")) == before
 
 
 def test_two_steps_with_the_same_order_are_refused(staff_client, curriculum):
@@ -382,21 +404,21 @@ def test_a_script_in_content_never_reaches_the_preview(staff_client, curriculum)
     assert "Write it. &lt;script&gt;alert(1)&lt;/script&gt;" in body  # shown as words, not run
 
 
-def test_an_answered_step_keeps_its_answer_type(staff_client, curriculum, couple, partner_a):
+def test_an_answered_step_keeps_its_answer_type_and_words(staff_client, curriculum, couple, partner_a):
     exercise = Exercise.objects.get(slug="appreciations")
     step = exercise.steps.get(order=3)
     response_row = Response.objects.create(run=Run.objects.create(couple=couple, exercise=exercise), user=partner_a)
     Answer.objects.create(response=response_row, step=step, prompt_snapshot=step.prompt, step_order=3, value="Thanks")
-    data = change_form_data(exercise, **{"steps-2-answer_type": "date"})
+    data = change_form_data(exercise, **{"steps-2-answer_type": "date", "steps-2-prompt": "When was it?"})
 
-    response = staff_client.post(admin_url("exercise_change", exercise.pk), data)
-
-    assert response.status_code == 200
-    assert "Couples have already answered this step, so its answer type can't change." in page_text(response)
-    step.refresh_from_db()
-    assert step.answer_type == AnswerType.LONG_TEXT
-
-    # Rewording it is fine: the answer keeps the words it answered.
-    data = change_form_data(exercise, **{"steps-2-prompt": "Write your thanks."})
     assert staff_client.post(admin_url("exercise_change", exercise.pk), data).status_code == 302
-    assert Answer.objects.get(step=step).prompt_snapshot == "Write your appreciation."
+    staff_client.post(admin_url("exercise_changelist"), {"action": "publish", "_selected_action": [exercise.pk]})
+
+    # The answered step row is kept as it was; the change is a new step in the new version.
+    step.refresh_from_db()
+    assert (step.answer_type, step.prompt) == (AnswerType.LONG_TEXT, "Write your appreciation.")
+    answer = Answer.objects.get(response=response_row)
+    assert (answer.step_id, answer.value, answer.prompt_snapshot) == (step.pk, "Thanks", "Write your appreciation.")
+    exercise = Exercise.objects.prefetch_related("steps").get(pk=exercise.pk)
+    new = next(s for s in published_steps(exercise) if s.order == 3)
+    assert (new.answer_type, new.prompt) == (AnswerType.DATE, "When was it?") and new.pk != step.pk

@@ -7,6 +7,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
+from exercises import content_versions
 from exercises.curriculum import schema
 from exercises.curriculum.importing import import_curriculum
 from exercises.curriculum.schema import CurriculumError
@@ -336,35 +337,28 @@ def answered(couple, partner_a):
     return exercise
 
 
-def test_force_rewords_answered_steps_in_place_and_answers_keep_what_they_answered(answered):
-    snapshots = dict(Answer.objects.values_list("step_id", "prompt_snapshot"))
+def test_force_rewords_answered_steps_as_a_new_version_the_started_run_keeps_its_own(answered):
+    links = dict(Answer.objects.values_list("pk", "step_id"))
     data = load_shipped_curriculum()
     steps = first_exercise(data)["steps"]
     steps[0]["prompt"] = "Reworded: what happened, as you see it?"
-
-    summary = import_curriculum(data, force=True)
-
-    assert summary.steps_updated == 1
-    assert summary.steps_deleted == 0
-    first = answered.steps.get(order=steps[0]["order"])
-    assert first.prompt == "Reworded: what happened, as you see it?"
-    # Same step rows, same links: every answer still points at its step and keeps its own words.
-    assert dict(Answer.objects.values_list("step_id", "prompt_snapshot")) == snapshots
-    assert Answer.objects.get(step=first).prompt_snapshot == "In your own words, what happened?"
-
-
-def test_an_answered_step_whose_type_changes_is_replaced_and_its_answers_keep_their_snapshot(answered):
-    data = load_shipped_curriculum()
-    scale = next(s for s in first_exercise(data)["steps"] if s["answer_type"] == "scale")
-    old_step = answered.steps.get(order=scale["order"])
+    scale = next(s for s in steps if s["answer_type"] == "scale")
     scale.update(answer_type="short_text")
 
     summary = import_curriculum(data, force=True)
 
-    assert (summary.steps_created, summary.steps_deleted) == (1, 1)
-    assert not Step.objects.filter(pk=old_step.pk).exists()
-    orphan = Answer.objects.get(step__isnull=True)
-    assert orphan.prompt_snapshot == old_step.prompt
-    assert orphan.value == 5
-    assert Answer.objects.count() == answered.steps.exclude(answer_type=AnswerType.INSTRUCTION).count()
+    assert (summary.steps_updated, summary.steps_deleted) == (2, 0)
+    exercise = Exercise.objects.prefetch_related("steps").get(pk=answered.pk)
+    assert exercise.version == answered.version + 1
+    published = {s.order: s for s in content_versions.published_steps(exercise)}
+    assert published[steps[0]["order"]].prompt == "Reworded: what happened, as you see it?"
+    assert published[scale["order"]].answer_type == "short_text"
+    # The couple who answered keep the questions they answered, linked and worded as they were.
+    run = Run.objects.get(exercise=exercise)
+    assert run.content_version == answered.version
+    asked = {s.order: s for s in content_versions.run_steps(run)}
+    assert asked[steps[0]["order"]].prompt == "In your own words, what happened?"
+    assert asked[scale["order"]].answer_type == "scale"
+    assert dict(Answer.objects.values_list("pk", "step_id")) == links
+    assert Answer.objects.get(step=asked[scale["order"]]).value == 5
     assert export_curriculum() == data

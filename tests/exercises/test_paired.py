@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from exercises import content_versions
 from exercises.models import Answer, Response, Run
 from exercises.models.choices import Audience
 from tests.exercises.factories import ExerciseFactory, StepFactory, exercise_with_steps
@@ -121,18 +122,21 @@ def test_missing_and_overlong_answers_are_explained_and_kept(client, couple, par
 
 def test_a_stale_form_keeps_the_words_and_shows_the_new_questions(client, couple, partner_a, reflection):
     client.force_login(partner_a)
+    client.get(url(reflection))  # the page is open; nothing is saved yet
     data = answers(reflection, "words written while staff edited")
-    step = steps(reflection)[1]
-    step.prompt = "What happened, said in a new way?"
-    step.save()
-    reflection.save()  # staff saved the exercise: its version moves on
+    old = steps(reflection)[1]
+    changed = content_versions.step_change(old, prompt="What happened, said in a new way?")
+    content_versions.publish(reflection)  # staff published a new wording while the page was open
     response = client.post(url(reflection), data)
     assert response.status_code == 400
     body = text(response)
     assert "updated while you were writing" in body
     assert "words written while staff edited" in body
     assert "said in a new way" in body
+    assert f'name="step_{changed.pk}"' in body  # the words sit under the new question
+    reflection.refresh_from_db()
     data["version"] = reflection.version
+    data[f"step_{changed.pk}"] = data.pop(f"step_{old.pk}")
     assert client.post(url(reflection), data).status_code == 302
 
 
