@@ -638,6 +638,13 @@ def staff_reword_the_first_step(staff: Person, title: str, wording: str) -> None
     staff.page.get_by_role("button", name="Save", exact=True).click()
     expect(staff.page.get_by_text("was changed successfully")).to_be_visible()
     staff.look()
+    # The edit waits in the draft: publishing is what couples see.
+    staff.go("/staff/exercises/exercise/")
+    row = staff.page.get_by_role("row").filter(has=staff.page.get_by_role("link", name=title, exact=True))
+    row.locator("input[name='_selected_action']").check()
+    staff.page.locator("select[name='action']").select_option("publish")
+    staff.page.get_by_role("button", name="Go").click()
+    expect(staff.page.get_by_text("step changes are live")).to_be_visible()
 
 
 def avery_sees_the_new_wording(avery: Person, title: str, wording: str) -> None:
