@@ -643,7 +643,7 @@ def staff_reword_the_first_step(staff: Person, title: str, wording: str) -> None
     row = staff.page.get_by_role("row").filter(has=staff.page.get_by_role("link", name=title, exact=True))
     row.locator("input[name='_selected_action']").check()
     staff.page.locator("select[name='action']").select_option("publish")
-    staff.page.get_by_role("button", name="Go").click()
+    staff.page.get_by_role("button", name="Run", exact=True).click()
     expect(staff.page.get_by_text("step changes are live")).to_be_visible()
 
 
