@@ -143,6 +143,9 @@ def draft_save(
     ``seen`` is what the tab knew (see ``_check_not_stale``); a tab that is
     behind is refused (``DraftConflict``) rather than overwriting newer words.
     """
+    # The run first, then the response, as response_submit does: creating the
+    # response while a submit holds the run would deadlock with it.
+    Run.objects.select_for_update().filter(pk=run.pk).first()
     response = response_get_or_create(run=run, user=user)
     response = Response.objects.select_for_update().get(pk=response.pk)
     _check_not_stale(response, answers, seen)

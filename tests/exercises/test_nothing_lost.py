@@ -1,12 +1,16 @@
 """Nothing typed is lost: a tab that is behind is told and keeps its words; repeats add nothing."""
 
 import html
+import threading
+import time
 
 import pytest
+from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
 from exercises.models import Answer, Incident, Response, Run
 from exercises.models.choices import Kind
+from exercises.services import paired
 from tests.exercises.factories import ExerciseFactory, ModuleFactory, StepFactory
 from tests.exercises.test_paired import answers, steps, url
 
@@ -112,3 +116,47 @@ def test_a_double_click_on_a_new_incident_opens_one(client, couple, partner_a):
     # The same title later, or another one, is a new incident.
     client.post(start, {"title": "The phone call"})
     assert Run.objects.filter(couple=couple, incident__isnull=False).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_first_autosave_racing_the_submit_does_not_deadlock(couple, partner_a, reflection):
+    """The blur autosave and "I'm done" arrive together on a page never saved before.
+
+    The submit locks the run and then creates the response; a draft save that
+    created the response first and only then waited for the run deadlocked
+    with it (seen in the browser test under four workers). Every writer now
+    takes the run before the response.
+    """
+    run = paired.run_get_or_create(couple=couple, exercise=reflection)
+    step = steps(reflection)[1]
+    failures: list[Exception] = []
+    run_locked = threading.Event()
+
+    def submit_side():
+        try:
+            with transaction.atomic():  # response_submit's own order: the run, then the response
+                Run.objects.select_for_update().get(pk=run.pk)
+                run_locked.set()
+                time.sleep(0.5)  # the autosave reaches the database meanwhile
+                paired.response_get_or_create(run=run, user=partner_a)
+        except DatabaseError as error:
+            failures.append(error)
+        finally:
+            connection.close()
+
+    def autosave_side():
+        run_locked.wait()
+        try:
+            paired.draft_save(run=run, user=partner_a, answers={step.pk: ("typed before the click", None)})
+        except DatabaseError as error:
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit_side), threading.Thread(target=autosave_side)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert stored(partner_a, reflection) == "typed before the click"
