@@ -147,7 +147,7 @@ class CheckInForm(forms.Form):
             # Said plainly to the person herself; her partner sees a day not shared (accounts/safety.py).
             share = self.fields["share"]
             share.choices = SAFE_SHARE_CHOICES
-            share.initial = CheckIn.Share.NOTHING
+            share.initial = self.initial["share"] = CheckIn.Share.NOTHING  # also over today's earlier choice
             share.label = "Who sees this check-in"
             share.help_text = (
                 "Because of your answers to the private safety check, your check-ins stay with you. "
