@@ -11,7 +11,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404
 from django.template.response import TemplateResponse
@@ -184,8 +184,32 @@ class StepInline(admin.StackedInline):
 # --- Exercises -----------------------------------------------------------------------
 
 
+class ExerciseAdminForm(forms.ModelForm):
+    class Meta:
+        model = Exercise
+        fields = [  # the fieldsets below choose what shows
+            "module",
+            "title",
+            "slug",
+            "order",
+            "kind",
+            "audience",
+            "introduction",
+            "estimated_minutes",
+            "required",
+            "status",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # Staff edit the draft's title and introduction (content_versions), not the published ones.
+            self.initial.update(content_versions.draft_text(self.instance))
+
+
 @admin.register(Exercise)
 class ExerciseAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
+    form = ExerciseAdminForm
     list_display = [
         "title",
         "module",
@@ -220,20 +244,29 @@ class ExerciseAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     def get_prepopulated_fields(self, request, obj=None):
         return {} if obj else self.prepopulated_fields
 
+    def get_queryset(self, request):
+        return content_versions.with_draft_flag(super().get_queryset(request))
+
+    @admin.display(description="Unpublished changes", boolean=True, ordering="has_draft")
+    def unpublished_changes(self, exercise: Exercise) -> bool:
+        return exercise.has_draft
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         if obj is None and "slug" in form.base_fields:
             form.base_fields["slug"].help_text = SLUG_HELP
         return form
 
-    def get_queryset(self, request):
-        draft = OuterRef("version") + 1
-        changed = Step.objects.filter(exercise=OuterRef("pk")).filter(Q(since=draft) | Q(until=draft))
-        return super().get_queryset(request).annotate(has_draft=Exists(changed))
-
-    @admin.display(description="Unpublished step changes", boolean=True, ordering="has_draft")
-    def unpublished_changes(self, exercise: Exercise) -> bool:
-        return exercise.has_draft
+    def save_model(self, request, obj, form, change):
+        """A changed title or introduction goes into the draft, like the steps (content_versions)."""
+        if not change:
+            return super().save_model(request, obj, form, change)
+        typed = {name: form.cleaned_data[name] for name in content_versions.TEXT_FIELDS if name in form.cleaned_data}
+        published = Exercise.objects.values(*content_versions.TEXT_FIELDS).get(pk=obj.pk)
+        for name in typed:
+            setattr(obj, name, published[name])
+        super().save_model(request, obj, form, change)
+        content_versions.text_change(obj, **typed)
 
     def save_formset(self, request, form, formset, change):
         """Steps go into the draft (content_versions): what couples see changes only when staff publish."""
@@ -258,7 +291,7 @@ class ExerciseAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         if content_versions.has_draft_changes(exercise):
             self.message_user(
                 request,
-                "Your step changes are saved as a draft. Couples see them once you publish; "
+                "Your changes are saved as a draft. Couples see them once you publish; "
                 "preview them first from the exercise's page.",
                 messages.INFO,
             )
@@ -292,9 +325,11 @@ class ExerciseAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
             # The site-wide field template prints help text as markup (it was meant for our own
             # forms' HTML); a step's help text is staff-typed plain text, so escape it here.
             form_field.help_text = escape(form_field.help_text)
+        text = content_versions.draft_text(exercise)
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Preview: {exercise.title}",
+            "title": f"Preview: {text['title']}",
+            "draft": text,
             "subtitle": None,
             "opts": self.opts,
             "app_label": self.opts.app_label,
@@ -311,23 +346,23 @@ class ExerciseAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/exercises/preview.html", context)
 
-    @admin.action(description="Publish selected exercises, with their draft step changes", permissions=["change"])
+    @admin.action(description="Publish selected exercises, with their draft changes", permissions=["change"])
     def publish(self, request, queryset):
         moved = sum(content_versions.publish(exercise) for exercise in queryset)
         if moved:
             noun = "exercise's" if moved == 1 else "exercises'"
             self.message_user(
                 request,
-                f"{moved} {noun} step changes are live. Couples who already started keep the version they began.",
+                f"{moved} {noun} changes are live. Couples who already started keep the version they began.",
                 messages.SUCCESS,
             )
         self._set_status(request, queryset, Exercise.Status.PUBLISHED)
 
-    @admin.action(description="Discard unpublished step changes", permissions=["change"])
+    @admin.action(description="Discard unpublished changes", permissions=["change"])
     def discard_draft(self, request, queryset):
         for exercise in queryset:
             content_versions.discard_draft(exercise)
-        self.message_user(request, "Unpublished step changes discarded.", messages.SUCCESS)
+        self.message_user(request, "Unpublished changes discarded.", messages.SUCCESS)
 
     @admin.action(description="Unpublish selected exercises (back to draft)", permissions=["change"])
     def unpublish(self, request, queryset):

@@ -7,16 +7,22 @@ a change ends the old row where the draft begins and starts a new row there,
 so a couple's run keeps exactly the questions it was started with (its
 ``content_version``), and their answers keep the words they answered.
 Publishing moves the exercise on to its draft in one update.
+
+The title and introduction are not asked, so runs do not keep old ones: the
+draft holds its own (``draft_title``, ``draft_introduction``) until staff
+publish, and from then on everybody reads the new text.
 """
 
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, NullIf
 
 from exercises.models import Answer, Exercise, Run, Step
 
 STEP_FIELDS = ("order", "prompt", "help_text", "answer_type", "choices", "required", "ask_guess")
+TEXT_FIELDS = ("title", "introduction")
 
 
 def steps_in(exercise: Exercise, version: int) -> list[Step]:
@@ -37,14 +43,34 @@ def run_steps(run: Run) -> list[Step]:
     return steps_in(run.exercise, run.content_version)
 
 
-def draft_changes(exercise: Exercise) -> Q:
-    """Steps that make the draft differ from the published version (as a filter on ``Step``)."""
-    draft = exercise.version + 1
-    return Q(exercise=exercise) & (Q(since=draft) | Q(until=draft))
+def with_draft_flag(exercises: QuerySet) -> QuerySet:
+    """Annotate ``has_draft``: the draft differs from the published version, in its text or its steps."""
+    draft = OuterRef("version") + 1
+    changed_steps = Step.objects.filter(exercise=OuterRef("pk")).filter(Q(since=draft) | Q(until=draft))
+    text_changed = ~Q(draft_title="") | ~Q(draft_introduction="")
+    return exercises.annotate(has_draft=text_changed | Exists(changed_steps))
 
 
 def has_draft_changes(exercise: Exercise) -> bool:
-    return Step.objects.filter(draft_changes(exercise)).exists()
+    return with_draft_flag(Exercise.objects.filter(pk=exercise.pk)).filter(has_draft=True).exists()
+
+
+def draft_text(exercise: Exercise) -> dict[str, str]:
+    """The title and introduction as the draft has them (what the preview shows and staff edit)."""
+    return {name: _draft_value(exercise, name) for name in TEXT_FIELDS}
+
+
+def _draft_value(exercise: Exercise, name: str) -> str:
+    return getattr(exercise, f"draft_{name}") or getattr(exercise, name)  # both are required: empty is unchanged
+
+
+@transaction.atomic
+def text_change(exercise: Exercise, **fields: str) -> None:
+    """Put a new title or introduction in the draft; the same words as published clear the draft's own."""
+    exercise = Exercise.objects.select_for_update().get(pk=exercise.pk)
+    for name, value in fields.items():
+        setattr(exercise, f"draft_{name}", "" if value == getattr(exercise, name) else value)
+    exercise.save(update_fields=[f"draft_{name}" for name in fields] + ["updated_at"])
 
 
 def step_add(exercise: Exercise, **fields) -> Step:
@@ -85,14 +111,19 @@ def publish(exercise: Exercise) -> bool:
     exercise = Exercise.objects.select_for_update().get(pk=exercise.pk)
     if not has_draft_changes(exercise):
         return False
-    Exercise.objects.filter(pk=exercise.pk).update(version=F("version") + 1)
+    Exercise.objects.filter(pk=exercise.pk).update(
+        version=F("version") + 1,
+        **{name: Coalesce(NullIf(f"draft_{name}", Value("")), name) for name in TEXT_FIELDS},
+        **{f"draft_{name}": "" for name in TEXT_FIELDS},
+    )
     return True
 
 
 @transaction.atomic
 def discard_draft(exercise: Exercise) -> None:
-    """Throw away unpublished step changes: the draft is the published version again."""
+    """Throw away unpublished changes: the draft is the published version again."""
     exercise = Exercise.objects.select_for_update().get(pk=exercise.pk)
+    Exercise.objects.filter(pk=exercise.pk).update(**{f"draft_{name}": "" for name in TEXT_FIELDS})
     draft = exercise.version + 1
     Step.objects.filter(exercise=exercise, since=draft).delete()
     Step.objects.filter(exercise=exercise, until=draft).update(until=None)

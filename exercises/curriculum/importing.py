@@ -134,9 +134,11 @@ def _apply_exercise(module: Module, data: dict[str, Any], *, force: bool, summar
         summary.exercises.unchanged.append(exercise.slug)
     elif force:
         exercise.module = module
+        text = {name: fields.pop(name) for name in content_versions.TEXT_FIELDS}
         for name, value in fields.items():
             setattr(exercise, name, value)
         exercise.save()
+        content_versions.text_change(exercise, **text)
         _sync_steps(exercise, data["steps"], summary)
         content_versions.publish(exercise)  # an import is staff publishing: couples who started keep theirs
         summary.exercises.updated.append(exercise.slug)

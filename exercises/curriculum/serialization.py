@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import models
 
+from exercises import content_versions
 from exercises.models import Exercise, Module, Step
 
 from .schema import EXERCISE_FIELDS, FORMAT, FORMAT_VERSION, MODULE_FIELDS, STEP_FIELDS, CurriculumError
@@ -33,8 +34,8 @@ def step_as_data(step: Step) -> dict[str, Any]:
 
 
 def exercise_as_data(exercise: Exercise) -> dict[str, Any]:
-    """The exercise's fields and its steps (as ordered by whatever ``exercise.steps`` was prefetched with)."""
-    data = _fields(exercise, EXERCISE_FIELDS)
+    """The exercise's fields (its draft's title and introduction) and its steps (as ``exercise.steps`` was prefetched)."""
+    data = _fields(exercise, EXERCISE_FIELDS) | content_versions.draft_text(exercise)
     data["steps"] = [step_as_data(step) for step in exercise.steps.all()]
     return data
 

@@ -66,6 +66,9 @@ class Exercise(models.Model):
     # The published content version (see exercises/content_versions.py): couples who start now get it;
     # staff edit the draft, version + 1, and publishing moves this on.
     version = models.PositiveIntegerField(default=1)
+    # The draft's own title and introduction, when staff changed them (empty: the same as published).
+    draft_title = models.CharField(max_length=120, blank=True, editable=False)
+    draft_introduction = models.TextField(blank=True, editable=False)
     updated_at = models.DateTimeField(default=timezone.now)
 
     objects = ExerciseQuerySet.as_manager()

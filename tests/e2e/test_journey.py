@@ -644,7 +644,7 @@ def staff_reword_the_first_step(staff: Person, title: str, wording: str) -> None
     row.locator("input[name='_selected_action']").check()
     staff.page.locator("select[name='action']").select_option("publish")
     staff.page.get_by_role("button", name="Run", exact=True).click()
-    expect(staff.page.get_by_text("step changes are live")).to_be_visible()
+    expect(staff.page.get_by_text("changes are live")).to_be_visible()
 
 
 def avery_sees_the_new_wording(avery: Person, title: str, wording: str) -> None:

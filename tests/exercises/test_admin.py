@@ -8,7 +8,7 @@ from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.urls import reverse
 
-from exercises.content_versions import draft_steps, has_draft_changes, published_steps
+from exercises.content_versions import draft_steps, draft_text, has_draft_changes, published_steps
 from exercises.models import (
     Agreement,
     Answer,
@@ -60,11 +60,11 @@ def change_form_data(exercise: Exercise, **overrides) -> dict:
     """Everything the exercise change page would post back, unchanged, with ``overrides`` applied."""
     data = {
         "module": exercise.module_id,
-        "title": exercise.title,
+        "title": draft_text(exercise)["title"],
         "order": exercise.order,
         "kind": exercise.kind,
         "audience": exercise.audience,
-        "introduction": exercise.introduction,
+        "introduction": draft_text(exercise)["introduction"],
         "estimated_minutes": exercise.estimated_minutes,
         "status": exercise.status,
         "steps-TOTAL_FORMS": len(draft_steps(exercise)),
@@ -224,7 +224,7 @@ def test_step_edits_wait_in_the_draft_until_published(staff_client, curriculum):
     assert response.status_code == 200, response.context["adminform"].form.errors if response.context else ""
     assert "saved as a draft" in page_text(response)
     exercise = Exercise.objects.prefetch_related("steps").get(pk=exercise.pk)
-    assert exercise.title == "Saying thank you"
+    assert exercise.title != "Saying thank you" and exercise.draft_title == "Saying thank you"
     assert [s.prompt for s in published_steps(exercise)] == before  # couples still meet the published words
     assert next(s for s in draft_steps(exercise) if s.order == 3).prompt == "Write it here."
     assert "Write it here." in page_text(staff_client.get(admin_url("exercise_preview", exercise.pk)))
@@ -233,6 +233,7 @@ def test_step_edits_wait_in_the_draft_until_published(staff_client, curriculum):
     staff_client.post(admin_url("exercise_changelist"), {"action": "publish", "_selected_action": [exercise.pk]})
     exercise = Exercise.objects.prefetch_related("steps").get(pk=exercise.pk)
     assert exercise.version == version + 1
+    assert exercise.title == "Saying thank you" and exercise.draft_title == ""
     assert next(s for s in published_steps(exercise) if s.order == 3).prompt == "Write it here."
     # ...and a plain load_curriculum keeps the staff's wording.
     call_command("load_curriculum", verbosity=0)
@@ -245,10 +246,43 @@ def test_unpublished_step_changes_can_be_discarded(staff_client, curriculum):
     data = change_form_data(exercise, **{"steps-0-prompt": "A wording staff regret", "steps-1-DELETE": "on"})
     assert staff_client.post(admin_url("exercise_change", exercise.pk), data).status_code == 302
     listing = page_text(staff_client.get(admin_url("exercise_changelist")))
-    assert "Unpublished step changes" in listing
+    assert "Unpublished changes" in listing
     staff_client.post(admin_url("exercise_changelist"), {"action": "discard_draft", "_selected_action": [exercise.pk]})
     exercise = Exercise.objects.prefetch_related("steps").get(pk=exercise.pk)
     assert [(s.order, s.prompt) for s in draft_steps(exercise)] == before
+    assert not has_draft_changes(exercise)
+
+
+def test_title_and_introduction_wait_in_the_draft_until_published(staff_client, curriculum):
+    exercise = Exercise.objects.get(slug="appreciations")
+    published = (exercise.title, exercise.introduction)
+    data = change_form_data(exercise, title="A new title staff try", introduction="A gentler *introduction*.")
+    assert staff_client.post(admin_url("exercise_change", exercise.pk), data).status_code == 302
+
+    exercise.refresh_from_db()
+    assert (exercise.title, exercise.introduction) == published  # couples and lists still read these
+    assert has_draft_changes(exercise)
+    form = page_text(staff_client.get(admin_url("exercise_change", exercise.pk)))
+    assert "A new title staff try" in form and "A gentler *introduction*." in form  # staff go on editing the draft
+    preview = page_text(staff_client.get(admin_url("exercise_preview", exercise.pk)))
+    assert "A new title staff try" in preview and "gentler" in preview
+    assert "A new title staff try" not in page_text(staff_client.get(admin_url("exercise_changelist")))
+
+    # Typing the published words back is no change at all.
+    back = change_form_data(exercise, title=published[0], introduction=published[1])
+    assert staff_client.post(admin_url("exercise_change", exercise.pk), back).status_code == 302
+    exercise.refresh_from_db()
+    assert not has_draft_changes(exercise)
+
+    assert staff_client.post(admin_url("exercise_change", exercise.pk), data).status_code == 302
+    staff_client.post(admin_url("exercise_changelist"), {"action": "discard_draft", "_selected_action": [exercise.pk]})
+    exercise.refresh_from_db()
+    assert (exercise.title, exercise.introduction, exercise.draft_title) == (*published, "")
+
+    assert staff_client.post(admin_url("exercise_change", exercise.pk), data).status_code == 302
+    staff_client.post(admin_url("exercise_changelist"), {"action": "publish", "_selected_action": [exercise.pk]})
+    exercise.refresh_from_db()
+    assert (exercise.title, exercise.introduction) == ("A new title staff try", "A gentler *introduction*.")
     assert not has_draft_changes(exercise)
 
 

@@ -314,6 +314,20 @@ def test_force_replaces_edited_content_and_bumps_the_version():
     assert Exercise.objects.get(pk=exercise.pk).version > version
 
 
+def test_the_draft_title_is_exported_and_a_forced_import_publishes_the_files_words():
+    load()
+    exercise = Exercise.objects.get(slug="appreciations")
+    shipped_title = exercise.title
+    content_versions.text_change(exercise, title="A draft title")
+    assert export_curriculum() != load_shipped_curriculum()  # the export writes the working copy
+
+    import_curriculum(load_shipped_curriculum(), force=True)
+
+    exercise.refresh_from_db()
+    assert (exercise.title, exercise.draft_title) == (shipped_title, "")  # the file's words, nothing left pending
+    assert export_curriculum() == load_shipped_curriculum()
+
+
 def test_an_exercise_deleted_here_is_created_again():
     load()
     Exercise.objects.get(slug="rituals-of-connection").delete()
