@@ -34,6 +34,7 @@ import pytest
 from allauth.mfa import app_settings as mfa_settings
 from django.core import mail
 from django.core.management import call_command
+from django.urls import reverse
 from playwright.sync_api import Browser, BrowserContext, Error, Locator, Page, expect
 
 from exercises import tasks
@@ -652,6 +653,42 @@ def avery_sees_the_new_wording(avery: Person, title: str, wording: str) -> None:
     expect(avery.page.get_by_role("group", name=wording)).to_be_visible()
 
 
+# --- The safety check: Avery answers it with fear, and Blake cannot tell -------------------
+
+BLAKES_PAGES = [
+    "couple:dashboard",
+    "couple:together",
+    "daily:checkin",
+    "insights:progress",
+    "exercises:agreements",
+    "exercises:appreciations",
+    "couple_therapist:index",
+    "accounts:settings",
+    "privacy",
+]
+
+
+def what_blake_reads(blake: Person) -> dict[str, str]:
+    texts = {}
+    for name in BLAKES_PAGES:
+        blake.go(reverse(name))
+        texts[name] = blake.main.inner_text()
+    return texts
+
+
+def avery_answers_the_safety_check_with_fear(avery: Person) -> None:
+    avery.go("/couple/safety-check/")
+    avery.page.get_by_role("group", name="Do you ever feel afraid of your partner?").get_by_label("Sometimes").check()
+    avery.page.get_by_label("My partner checks or controls my phone or messages").check()
+    avery.page.get_by_label("My partner tracks or demands to know where I am").check()
+    avery.page.get_by_role("group", name="Has your partner ever threatened you").get_by_label("No", exact=True).check()
+    avery.press("Save privately")
+    expect(avery.page).to_have_url(re.compile(r"/couple/safety-check/support/$"))
+    avery.look()
+    avery.go("/couple/checkin/")
+    expect(avery.main).to_contain_text("your check-ins stay with you")
+
+
 # --- Blake's data: a copy, then the account deleted ---------------------------------------
 
 
@@ -866,6 +903,12 @@ def test_a_couple_a_therapist_and_staff_through_the_whole_product(
         # Staff reword an exercise; Avery reads the new words.
         staff_reword_the_first_step(staff, "Transparency we agree on", NEW_WORDING)
         avery_sees_the_new_wording(avery, "Transparency we agree on", NEW_WORDING)
+
+        # Avery answers the private safety check with fear: nothing on Blake's pages changes.
+        what_blake_reads(blake)  # a first visit settles what it changes (notices read)
+        before = what_blake_reads(blake)
+        avery_answers_the_safety_check_with_fear(avery)
+        assert what_blake_reads(blake) == before
 
         # Blake takes a copy of their data, comes back another day and deletes the account.
         data_json, index_html = blake_downloads_a_copy(blake)
