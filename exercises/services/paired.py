@@ -75,7 +75,6 @@ def run_get_or_create(*, couple: Couple, exercise: Exercise) -> Run:
         return Run.objects.get(couple=couple, exercise=exercise, incident__isnull=True)
 
 
-@transaction.atomic
 def happened_on_problem(happened_on: dt.date | None, *, today: dt.date) -> str | None:
     """Why an incident cannot have happened on this day (``today`` on the writer's own clock), or None."""
     if happened_on is not None and happened_on > today:
@@ -83,6 +82,7 @@ def happened_on_problem(happened_on: dt.date | None, *, today: dt.date) -> str |
     return None
 
 
+@transaction.atomic
 def incident_create(*, couple: Couple, user: User, exercise: Exercise, title: str, happened_on=None) -> Run:
     """Open an incident to work through. The same one sent twice within a minute (a double click) is one.
 

@@ -61,3 +61,12 @@ def test_the_service_refuses_a_future_day_too(couple, partner_a, aftermath):
             happened_on=local_today(partner_a) + dt.timedelta(days=1),
         )
     assert not Incident.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_opening_an_incident_holds_its_own_transaction(client, couple, partner_a, aftermath):
+    """Outside a test's transaction, as in production: the couple's row lock needs the service's own."""
+    client.force_login(partner_a)
+    response = client.post(reverse("exercises:detail", args=["aftermath"]), {"title": "Sunday"})
+    assert response.status_code == 302
+    assert Incident.objects.count() == 1
