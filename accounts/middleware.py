@@ -232,6 +232,26 @@ class SessionPolicyMiddleware:
         raise PermissionDenied("Therapists have read-only access to couple data.")
 
 
+class LocalTimeMiddleware:
+    """Shows every time and date in the signed-in person's own zone (``User.time_zone``).
+
+    Activated for the whole request, so each ``|date``/``|time`` in a template and each
+    ``timezone.localtime()`` in code is local by construction, and no template has to remember
+    a ``|timezone`` filter. A zone name this machine does not know falls back to UTC, as
+    ``exercises.daily.scheduling.local_now`` does. Must come after ``SessionPolicyMiddleware``
+    (a session that just timed out is anonymous, so it sees UTC).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        from accounts.local_time import shown_to
+
+        with shown_to(getattr(request, "user", None)):
+            return self.get_response(request)
+
+
 def _duration(seconds: int) -> str:
     if seconds % 86400 == 0:
         days = seconds // 86400

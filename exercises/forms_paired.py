@@ -1,7 +1,10 @@
+import datetime as dt
+
 from django import forms
 
 from exercises.forms import StepsForm
 from exercises.models import Step
+from exercises.services import paired
 
 
 class IncidentForm(forms.Form):
@@ -11,8 +14,23 @@ class IncidentForm(forms.Form):
         help_text="E.g. “The argument about Sunday plans”. Describe it, don't judge it.",
     )
     happened_on = forms.DateField(
-        label="When", required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="Optional."
+        label="When",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Optional.",
+        error_messages={"invalid": "Please enter a date like 2030-04-21, or leave it empty."},
     )
+
+    def __init__(self, *args, today: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["happened_on"].widget.attrs["max"] = today.isoformat()
+
+    def clean_happened_on(self) -> dt.date | None:
+        happened_on = self.cleaned_data.get("happened_on")
+        if problem := paired.happened_on_problem(happened_on, today=self.today):
+            raise forms.ValidationError(problem)
+        return happened_on
 
 
 class JointNoteForm(forms.Form):

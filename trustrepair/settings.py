@@ -132,6 +132,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # After authentication and messages: session timeouts per role, therapists read-only in partner areas.
     "accounts.middleware.SessionPolicyMiddleware",
+    # After the session policy: every time and date shown is in the signed-in person's own zone.
+    "accounts.middleware.LocalTimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -21,7 +21,7 @@ from exercises.models.choices import Visibility
 from exercises.progress import ModuleProgress, progress_by_couple
 
 from .access import Scopes
-from .charts import Line, chart
+from .charts import Line, TrendChart, trend_chart
 from .readable import SAFETY_COLOUR, TRUST_COLOUR, daily_means, last_activity_by_couple, therapist_checkins
 
 SPARK_DAYS = 28
@@ -43,7 +43,7 @@ class CaseloadRow:
     partners: list[User]
     modules: list[ModuleProgress] = field(default_factory=list)
     last_activity: datetime | None = None
-    sparkline: str = ""
+    sparkline: TrendChart | None = None  # with the trends scope only
     flags: list[Flag] = field(default_factory=list)
 
     @property
@@ -109,7 +109,7 @@ def caseload_rows(active: list[tuple[Couple, Scopes]], *, now: datetime | None =
         if row.scopes.trends:
             start = today - timedelta(days=SPARK_DAYS - 1)
             mine = checkins.get(pk, [])
-            row.sparkline = chart(
+            row.sparkline = trend_chart(
                 [
                     Line("Felt safety", daily_means(mine, SPARK_DAYS, start, "safety"), SAFETY_COLOUR),
                     Line("Trust", daily_means(mine, SPARK_DAYS, start, "trust"), TRUST_COLOUR, dashed=True),

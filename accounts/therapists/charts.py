@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from exercises.insights.trends import days_before_chart
+
 SCALE_MAX = 10
 
 
@@ -33,6 +35,23 @@ class Line:
         if len(present) == 1:
             return f"{self.name}: {_fmt(present[0])}"
         return f"{self.name}: from {_fmt(present[0])} to {_fmt(present[-1])}"
+
+
+@dataclass(frozen=True)
+class TrendChart:
+    """A chart, or (with fewer days than it needs, the partners' rule) nothing yet and how many days are missing."""
+
+    svg: SafeString | str  # "" until there are enough days: a near-empty chart looks broken
+    days: int  # days with a rating
+    more: int  # days still needed before it is drawn; 0 once it is
+
+
+def trend_chart(lines: list[Line], *, label: str, **size) -> TrendChart:
+    """``chart`` once enough days have a rating (``exercises.insights.trends.days_before_chart``)."""
+    length = max((len(line.values) for line in lines), default=0)
+    days = sum(1 for i in range(length) if any(i < len(line.values) and line.values[i] is not None for line in lines))
+    more = days_before_chart(days)
+    return TrendChart(chart(lines, label=label, **size) if more == 0 else "", days, more)
 
 
 def _fmt(value: float) -> str:

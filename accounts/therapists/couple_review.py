@@ -31,7 +31,7 @@ from exercises.models.choices import Visibility
 from exercises.progress import Status, progress_for
 
 from .access import Scopes
-from .charts import Line, chart
+from .charts import Line, TrendChart, trend_chart
 from .readable import SAFETY_COLOUR, TRUST_COLOUR, daily_means, shared_questions, therapist_checkins
 
 TREND_DAYS = 56
@@ -54,7 +54,7 @@ class TimelineItem:
 @dataclass
 class PartnerTrend:
     partner: User
-    chart: str
+    chart: TrendChart
     ratings: list[dict]
 
 
@@ -143,7 +143,7 @@ def _trends_section(couple: Couple, today: date) -> list[PartnerTrend]:
         trends.append(
             PartnerTrend(
                 partner=partner,
-                chart=chart(
+                chart=trend_chart(
                     [
                         Line("Felt safety", daily_means(mine, TREND_DAYS, start, "safety"), SAFETY_COLOUR),
                         Line("Trust", daily_means(mine, TREND_DAYS, start, "trust"), TRUST_COLOUR, dashed=True),

@@ -13,8 +13,14 @@ from exercises.models import CheckIn
 
 RANGES = {"week": 7, "month": 30}
 SHARED_RATINGS = (CheckIn.Share.RATINGS, CheckIn.Share.EVERYTHING)
-# Fewer days than this draw a near-empty chart that looks broken: the page lists them instead.
+# Fewer days than this draw a near-empty chart that looks broken: the page lists them instead, and says
+# when the chart will appear (templates/insights/includes/chart_to_come.html). The therapist's charts too.
 MIN_CHART_POINTS = 3
+
+
+def days_before_chart(points: int) -> int:
+    """How many more days with ratings a chart needs before it is drawn (0: draw it)."""
+    return max(MIN_CHART_POINTS - points, 0)
 
 
 @dataclass(frozen=True)
@@ -37,11 +43,11 @@ class Series:
 
     @property
     def charted(self) -> bool:
-        return self.points >= MIN_CHART_POINTS
+        return self.points_to_chart == 0
 
     @property
     def points_to_chart(self) -> int:
-        return max(MIN_CHART_POINTS - self.points, 0)
+        return days_before_chart(self.points)
 
     def rows(self):
         return [

@@ -9,11 +9,14 @@ revealed and neither sees anything earlier.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Couple, User
 from exercises.content_versions import run_catch_up, run_steps
+from exercises.daily.scheduling import local_today
 from exercises.models import Answer, Exercise, Incident, Response, Run, Step
 from exercises.models.choices import DEFAULT_VISIBILITY, Audience, Visibility
 from exercises.roles import fits, roles_by_user
@@ -72,9 +75,21 @@ def run_get_or_create(*, couple: Couple, exercise: Exercise) -> Run:
         return Run.objects.get(couple=couple, exercise=exercise, incident__isnull=True)
 
 
+def happened_on_problem(happened_on: dt.date | None, *, today: dt.date) -> str | None:
+    """Why an incident cannot have happened on this day (``today`` on the writer's own clock), or None."""
+    if happened_on is not None and happened_on > today:
+        return "That day hasn't come yet. Pick today or an earlier day, or leave it empty."
+    return None
+
+
 @transaction.atomic
 def incident_create(*, couple: Couple, user: User, exercise: Exercise, title: str, happened_on=None) -> Run:
-    """Open an incident to work through. The same one sent twice within a minute (a double click) is one."""
+    """Open an incident to work through. The same one sent twice within a minute (a double click) is one.
+
+    An incident in the future is refused (``ExerciseError``): it is something that happened.
+    """
+    if problem := happened_on_problem(happened_on, today=local_today(user)):
+        raise ExerciseError(problem)
     Couple.objects.select_for_update().filter(pk=couple.pk).first()
     title = title.strip()
     just_made = (

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.scoping import couple_object_or_404, couple_required
 from exercises.content_versions import run_steps, steps_in
+from exercises.daily.scheduling import local_today
 from exercises.forms import STALE_MESSAGE, StepsForm, step_field_name
 from exercises.forms_paired import IncidentForm, JointNoteForm, revise_form
 from exercises.models import Exercise, Run, Step
@@ -61,10 +62,14 @@ def _exercise_or_404(couple, queryset, **lookup) -> Exercise:
 
 
 def _incidents(request: HttpRequest, couple, exercise) -> HttpResponse:
-    form = IncidentForm(request.POST if request.method == "POST" else None)
+    form = IncidentForm(request.POST if request.method == "POST" else None, today=local_today(request.user))
     if request.method == "POST" and form.is_valid():
-        run = paired.incident_create(couple=couple, user=request.user, exercise=exercise, **form.cleaned_data)
-        return redirect("exercises:incident", pk=run.incident_id)
+        try:
+            run = paired.incident_create(couple=couple, user=request.user, exercise=exercise, **form.cleaned_data)
+        except paired.ExerciseError as error:  # midnight passed between the form and the service, say
+            form.add_error("happened_on", str(error))
+        else:
+            return redirect("exercises:incident", pk=run.incident_id)
     runs = (
         Run.objects.filter(couple=couple, exercise=exercise, incident__isnull=False)
         .select_related("incident")

@@ -433,7 +433,7 @@ TARGETS: dict[str, Target] = {
     "incident": Target(
         lambda c: reverse("exercises:detail", args=["aftermath-of-a-fight"]),
         "a",
-        lambda c: IncidentForm(),
+        lambda c: IncidentForm(today=_today(c)),
         lambda c: {"happened_on": TODAY},
     ),
     "joint note": Target(

@@ -75,17 +75,27 @@ def test_no_shared_activity_for_7_days_is_flagged(tclient, couple, therapist):
 
 def test_the_sparkline_is_inline_svg_of_visible_ratings_only(tclient, couple, therapist):
     link(couple, therapist)
-    checkins(couple, [(3, 7, 7), (1, 6, 6)])
+    checkins(couple, [(5, 8, 8), (3, 7, 7), (1, 6, 6)])
     a, _ = couple.partners()
     CheckIn.objects.create(
         user=a, couple=couple, local_date=timezone.localdate(), mood="sad", safety=0, trust=0, therapist_visible=False
     )
     response, rows = rows_of(tclient)
-    svg = str(rows[couple.pk].sparkline)
+    svg = str(rows[couple.pk].sparkline.svg)
     assert svg.startswith("<svg") and "<polyline" in svg
-    assert 'role="img"' in svg and "Felt safety: from 7 to 6" in svg  # today's hidden 0 is not a point
+    assert 'role="img"' in svg and "Felt safety: from 8 to 6" in svg  # today's hidden 0 is not a point
     assert svg in response.content.decode()
     assert "<script" not in svg
+
+
+def test_with_fewer_than_three_days_the_row_says_when_a_chart_appears(tclient, couple, therapist):
+    link(couple, therapist)
+    checkins(couple, [(3, 7, None), (1, None, 6)])  # two days, one partner each
+    response, rows = rows_of(tclient)
+    assert rows[couple.pk].sparkline.svg == ""
+    page = html.unescape(response.content.decode())
+    assert '<svg class="sparkline"' not in page
+    assert "2 days so far. A chart of how things move appears here after 1 more day of check-ins." in page
 
 
 def test_without_trends_or_progress_the_row_shows_neither(tclient, couple, therapist, partner_a, partner_b):
@@ -93,7 +103,7 @@ def test_without_trends_or_progress_the_row_shows_neither(tclient, couple, thera
     checkins(couple, [(5, 9, 9), (0, 1, 1)])
     response, rows = rows_of(tclient)
     row = rows[couple.pk]
-    assert row.sparkline == "" and row.modules == [] and row.last_activity is None
+    assert row.sparkline is None and row.modules == [] and row.last_activity is None
     assert {f.key for f in row.flags} == set()  # falls and quiet weeks are trends and progress
     assert '<svg class="sparkline"' not in response.content.decode()
 
@@ -158,7 +168,7 @@ def test_the_caseload_reads_as_many_queries_for_50_couples_as_for_10(tclient, th
     _caseload(therapist, curriculum, 40)
     fifty, response = queries_of(tclient, url)
     assert len(response.context["rows"]) == 50
-    assert all(row.sparkline and row.modules for row in response.context["rows"])
+    assert all(row.sparkline.svg and row.modules for row in response.context["rows"])
     assert fifty == ten, f"{ten} queries for 10 couples, {fifty} for 50"
 
 

@@ -2,9 +2,11 @@
 
 import html
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import TherapistNote
 from exercises.models import ModuleUnlock, Recommendation
@@ -57,8 +59,24 @@ def test_check_in_trends_use_only_ratings_the_partners_let_through(tclient, plan
     # A's visible check-in (6/5) and B's (8/7); A's therapist-hidden 1/1 and B's private 2/2 are left out.
     rows = re.findall(r'Felt safety">(\d+)</td><td data-label="Trust">(\d+)<', trends)
     assert sorted(rows) == [("6", "5"), ("8", "7")]
-    # The onboarding baselines (2/1 and 9/9) are no point of any trend.
-    assert "<svg" in trends
+    # The onboarding baselines (2/1 and 9/9) are no point of any trend: one day each, too few for a chart.
+    assert "<svg" not in trends
+    assert trends.count("has shared 1 day of check-ins in the last 8 weeks") == 2
+    assert trends.count("A chart of how things move appears here after 2 more days of check-ins") == 2
+
+
+def test_three_days_of_ratings_draw_the_chart(tclient, planted, linked, partner_a):
+    from exercises.models import CheckIn
+
+    today = timezone.localdate()
+    for days_ago in (2, 3):
+        CheckIn.objects.create(
+            user=partner_a, couple=planted, local_date=today - timedelta(days=days_ago), mood="calm", safety=5, trust=5
+        )
+    body = text_of(page(tclient, planted))
+    trends = body[body.index('id="trends"') : body.index('id="writing"')]
+    assert trends.count("<svg") == 1  # A has three days; B still one
+    assert "after 2 more days" in trends
 
 
 def test_scopes_limit_the_page_to_what_both_allowed(client, planted, therapist, partner_a, partner_b):
