@@ -232,6 +232,8 @@ def runs_reveal_ready(*, couple: Couple) -> None:
         if waiting_for and all(p is not None and (run.pk, p.pk) in submitted for p in waiting_for):
             run.revealed_at = now
             run.save(update_fields=["revealed_at"])
+            for partner in couple.partners():  # it no longer waits for anyone
+                waiting.turn_taken(run, partner)
 
 
 @transaction.atomic

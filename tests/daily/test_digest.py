@@ -165,3 +165,16 @@ def test_the_beat_runs_the_digest_every_few_minutes(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["waiting-digest"]
     assert entry["task"] in app.tasks
     assert entry["schedule"] <= 600
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_beat_task_sends_the_digest_through_a_real_worker(celery_worker, couple, partner_a, partner_b):
+    from exercises.tasks import send_digests
+
+    propose(partner_a, couple)
+    # Settled: as if proposed a quarter of an hour ago (the task reads the clock itself).
+    Notification.objects.update(created_at=timezone.now() - dt.timedelta(minutes=15))
+    mail.outbox = []
+    assert send_digests.apply_async(ignore_result=False).get(timeout=10) == 1
+    assert send_digests.apply_async(ignore_result=False).get(timeout=10) == 0
+    assert [m.to for m in mail.outbox] == [[partner_b.email]]
