@@ -21,8 +21,9 @@ emailed, and for each one:
 
 Notices older than ``WAITING_DIGEST_MAX_AGE_HOURS`` are never emailed, so
 turning email back on does not bring a stale pile. The email holds only the
-notices' titles ("Ben has proposed an agreement for you to look at") and a
-link into the app, never anything a partner wrote.
+notices' titles ("Ben has proposed an agreement for you to look at"; an
+exercise is not named, ``waiting.email_line``) and links into the app, never
+anything a partner wrote.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from accounts.models import Membership, User
 from exercises.models import CoupleQuietWindow, Notification, PromptPreference
 from exercises.models.daily import WAITING_KINDS
 
-from . import emails
+from . import emails, waiting
 from .notifications import email_wanted
 from .scheduling import local_now
 from .tokens import unsubscribe_url
@@ -136,7 +137,8 @@ def digest_message(user: User, notices: list[Notification]):
     context = {
         "name": user.get_short_name(),
         "items": [
-            {"title": notice.title, "link": site + (notice.url or reverse("couple:dashboard"))} for notice in notices
+            {"title": waiting.email_line(notice), "link": site + (notice.url or reverse("couple:dashboard"))}
+            for notice in notices
         ],
         "count": len(notices),
         "link": site + reverse("couple:dashboard"),

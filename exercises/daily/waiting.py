@@ -143,5 +143,13 @@ def your_turn(run: Run, partner) -> None:
     )
 
 
+def email_line(notice: Notification) -> str:
+    """What a digest email says of a notice: its title, except that an exercise's name stays in the app
+    (a subject line or a lock screen is no place for "Rebuilding trust after an affair")."""
+    if notice.kind == YOUR_TURN:
+        return "An exercise is waiting for your answers"
+    return notice.title
+
+
 def turn_taken(run: Run, user) -> None:
     _done(user, YOUR_TURN, run_link(run))

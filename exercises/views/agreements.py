@@ -197,7 +197,8 @@ def dispute(request: HttpRequest, pk: int, couple: Couple) -> HttpResponse:
         try:
             service.agreement_check_dispute(check=check, user=request.user, note=form.cleaned_data["note"])
         except service.AgreementError as error:
-            form.add_error(None, str(error))
+            # Refused only when the log no longer offers a dispute (so no form to show the words in).
+            return _page(request, couple, error=str(error), status=400)
         else:
             messages.info(
                 request,

@@ -178,3 +178,20 @@ def test_the_beat_task_sends_the_digest_through_a_real_worker(celery_worker, cou
     assert send_digests.apply_async(ignore_result=False).get(timeout=10) == 1
     assert send_digests.apply_async(ignore_result=False).get(timeout=10) == 0
     assert [m.to for m in mail.outbox] == [[partner_b.email]]
+
+
+@pytest.mark.django_db
+def test_the_digest_does_not_name_the_exercise(couple, partner_a, partner_b, mailoutbox):
+    from exercises.services import paired
+    from tests.exercises.factories import exercise_with_steps
+
+    exercise = exercise_with_steps(slug="after-the-affair", title="After the affair")
+    run = paired.run_get_or_create(couple=couple, exercise=exercise)
+    first = exercise.steps.get(order=1)
+    paired.response_submit(run=run, user=partner_a, answers={first.pk: (MARKER, None)}, visibility="couple")
+    assert digest.digests_send(now=later()) == 1
+    (message,) = mailoutbox
+    text = body_of(message) + message.subject
+    assert "An exercise is waiting for your answers" in text
+    assert "After the affair" not in text and MARKER not in text
+    assert "http://127.0.0.1:8000" + reverse("exercises:detail", args=["after-the-affair"]) in text

@@ -164,6 +164,12 @@ def test_what_cannot_be_disputed_is_explained(client, couple, partner_a, partner
     client.force_login(partner_a if case == "own_log" else partner_b)
     response = client.post(reverse("exercises:agreement_dispute", args=[check.pk]), {"note": "hm"})
     assert response.status_code == 400
+    expected = {
+        "own_log": "your partner's to confirm or question",
+        "kept_log": "Only a log of a missed agreement can be questioned",
+        "confirmed": "already confirmed this log",
+    }[case]
+    assert expected in text(response)
     assert AgreementCheck.objects.get(pk=check.pk).disputed_at is None
     assert notices(partner_a, waiting.LOG_DISPUTED) == []
 
