@@ -244,3 +244,18 @@ def test_days_ago_do_not_matter(couple, partner_a, partner_b):
         agreement=agreement, user=partner_b, kept=True, occurred_on=service.local_today(partner_b) - timedelta(days=3)
     )
     assert len(notices(partner_a, waiting.LOG_TO_CONFIRM)) == 1
+
+
+def test_your_turn_says_what_the_dashboard_already_says(client, couple, partner_a, partner_b):
+    """The notice and the dashboard's "Waiting for you" come from one rule: they agree, before and after."""
+    exercise = exercise_with_steps(slug="seen-both-ways", title="Seen both ways")
+    run = paired.run_get_or_create(couple=couple, exercise=exercise)
+
+    def on_b_dashboard() -> bool:
+        client.force_login(partner_b)
+        doc = parse_html(client.get(reverse("couple:dashboard")).content)
+        return "Seen both ways" in doc.find("section", aria_labelledby="mine-heading").text
+
+    assert not on_b_dashboard() and notices(partner_b, waiting.YOUR_TURN) == []
+    paired.response_submit(run=run, user=partner_a, answers=_answers(exercise, MARKER), visibility="couple")
+    assert on_b_dashboard() and len(notices(partner_b, waiting.YOUR_TURN)) == 1
