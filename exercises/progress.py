@@ -145,6 +145,15 @@ def _paired_status(exercise, me, partner, roles, run, responses) -> Status:
     return Status.IN_PROGRESS if started else Status.NOT_STARTED
 
 
+def run_status(exercise, run_id: int, revealed: bool, me: int, partner: int | None, roles, submitted) -> Status:
+    """One run's status for ``me`` from the ids of those who ``submitted``: the rule above, for a single run.
+
+    The services use it to tell when a submission leaves the submitter "waiting for your partner".
+    """
+    responses = {(run_id, user_id): True for user_id in submitted}
+    return _paired_status(exercise, me, partner, roles, (run_id, revealed), responses)
+
+
 def published_curriculum() -> tuple[list[Module], list[Exercise]]:
     """Published modules and exercises (each with its module), in order. Two queries."""
     modules = list(Module.objects.published())

@@ -14,7 +14,7 @@ import smtplib
 from celery import shared_task
 from django.conf import settings
 
-from exercises.daily import delivery
+from exercises.daily import delivery, digest
 from exercises.daily.notifications import appreciation_email_send
 
 RELIABLE = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
@@ -56,3 +56,9 @@ def send_batch(self, delivery_ids: list[int]) -> dict:
 )
 def send_appreciation_email(self, appreciation_id: int) -> bool:
     return appreciation_email_send(appreciation_id)
+
+
+@shared_task(name="exercises.tasks.send_digests", **RELIABLE)
+def send_digests() -> int:
+    """Every few minutes (beat): one email per person gathering their waiting notices; returns how many went."""
+    return digest.digests_send()

@@ -225,6 +225,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     # a minute is useless (the next one is already coming), so they expire.
     "daily-prompts-tick": {"task": "exercises.tasks.tick", "schedule": 60.0, "options": {"expires": 55}},
     "daily-prompts-reconcile": {"task": "exercises.tasks.reconcile", "schedule": 60.0, "options": {"expires": 55}},
+    # Gathers each person's un-emailed waiting notices into one email (exercises/daily/digest.py).
+    "waiting-digest": {
+        "task": "exercises.tasks.send_digests",
+        "schedule": float(env_int("WAITING_DIGEST_EVERY_SECONDS", 300)),
+        "options": {"expires": 240},
+    },
     # Deletes expired data-export files and fails exports stuck for a day.
     "data-export-expiry": {"task": "accounts.tasks.export_expire_sweep", "schedule": 3600.0},
 }
@@ -251,6 +257,13 @@ DAILY_PROMPT_RETRY_BASE_SECONDS = env_int("DAILY_PROMPT_RETRY_BASE_SECONDS", 30)
 DAILY_PROMPT_RETRY_CAP_SECONDS = env_int("DAILY_PROMPT_RETRY_CAP_SECONDS", 600)
 DAILY_PROMPT_MAX_RETRIES = env_int("DAILY_PROMPT_MAX_RETRIES", 6)
 DAILY_PROMPT_MAX_ATTEMPTS = env_int("DAILY_PROMPT_MAX_ATTEMPTS", 8)
+# The waiting digest: a notice waits this long first (things dealt with at once are never emailed, and what
+# comes together goes together); one digest per person at most every GAP; notices older than MAX_AGE are
+# never emailed (turning email back on does not bring a stale pile); people per run.
+WAITING_DIGEST_SETTLE_MINUTES = env_int("WAITING_DIGEST_SETTLE_MINUTES", 10)
+WAITING_DIGEST_GAP_MINUTES = env_int("WAITING_DIGEST_GAP_MINUTES", 180)
+WAITING_DIGEST_MAX_AGE_HOURS = env_int("WAITING_DIGEST_MAX_AGE_HOURS", 72)
+WAITING_DIGEST_BATCH = env_int("WAITING_DIGEST_BATCH", 500)
 
 # --- Email -----------------------------------------------------------------
 # Production without EMAIL_URL sends through the machine's own mail server; a

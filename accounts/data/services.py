@@ -244,6 +244,7 @@ def _hand_over_shared_writing(user: User, tombstone: User) -> None:
     Agreement.objects.filter(proposed_by=user).update(proposed_by=to)
     AgreementCheck.objects.filter(logged_by=user).update(logged_by=to)
     AgreementCheck.objects.filter(confirmed_by=user).update(confirmed_by=to)
+    AgreementCheck.objects.filter(disputed_by=user).update(disputed_by=to)
     Ritual.objects.filter(created_by=user).update(created_by=to)
     RitualDone.objects.filter(marked_by=user).update(marked_by=to)
     Appreciation.objects.filter(sender=user).update(sender=to)

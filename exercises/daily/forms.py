@@ -45,6 +45,12 @@ class PreferencesForm(forms.Form):
     weekly_summary_time = time_field("Summary time", help_text="Your own local time.")
     email_enabled = forms.BooleanField(label="By email", required=False)
     inapp_enabled = forms.BooleanField(label="In the app", required=False)
+    digest_enabled = forms.BooleanField(
+        label="Email me when something waits for me",
+        required=False,
+        help_text="Now and then, one short email listing what waits for your answer (a proposal, a log to confirm, "
+        "your turn on an exercise). Never during your quiet time, and never your partner's words.",
+    )
     paused_until = forms.DateField(
         label="Pause until",
         required=False,

@@ -26,6 +26,7 @@ PREFERENCE_FIELDS = (
     "weekly_summary_time",
     "email_enabled",
     "inapp_enabled",
+    "digest_enabled",
     "paused_until",
 )
 

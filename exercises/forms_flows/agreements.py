@@ -7,7 +7,7 @@ from datetime import date
 from django import forms
 
 from exercises.models import Agreement
-from exercises.services.agreements import NOTE_LIMIT, TEXT_LIMIT
+from exercises.services.agreements import DISPUTE_NOTE_LIMIT, NOTE_LIMIT, TEXT_LIMIT
 
 KEPT, MISSED = "kept", "missed"
 
@@ -96,3 +96,18 @@ class LogForm(forms.Form):
         if occurred_on > self.today:
             raise forms.ValidationError("That day hasn't happened yet. Pick today or an earlier day.")
         return occurred_on
+
+
+class DisputeForm(forms.Form):
+    """Say that a logged "missed" looks different from where you stand, with a short note if you like."""
+
+    note = forms.CharField(
+        label="How do you see it? (optional)",
+        required=False,
+        max_length=DISPUTE_NOTE_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="A few words are enough. You can talk it through together, or with your therapist.",
+        error_messages={
+            "max_length": f"Please keep your note under {DISPUTE_NOTE_LIMIT} characters (it has %(show_value)d)."
+        },
+    )

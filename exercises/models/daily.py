@@ -49,6 +49,8 @@ class PromptPreference(models.Model):
     weekly_summary_time = models.TimeField("weekly summary time", default=dt.time(18, 0))
     email_enabled = models.BooleanField("by email", default=True)
     inapp_enabled = models.BooleanField("in the app", default=True)
+    # One email now and then gathering what waits for the person (a proposal to answer, a log to confirm…).
+    digest_enabled = models.BooleanField("things waiting for me, by email", default=True)
     paused_until = models.DateField("pause until", null=True, blank=True)
     # Set by the one-click unsubscribe link: no more prompt emails (in-app continues).
     email_unsubscribed_at = models.DateTimeField(null=True, blank=True)
@@ -193,6 +195,16 @@ class Delivery(models.Model):
         return f"{self.kind} for user #{self.user_id} on {self.local_date}"
 
 
+# Notices of something waiting for the person (exercises/daily/waiting.py): one per item, gathered into a digest email.
+WAITING_KINDS = (
+    "agreement_to_answer",
+    "agreement_log_to_confirm",
+    "agreement_log_disputed",
+    "statement_to_respond",
+    "exercise_your_turn",
+)
+
+
 class Notification(models.Model):
     user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=30)
@@ -201,10 +213,26 @@ class Notification(models.Model):
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    # When a digest email claimed this notice (waiting kinds only): set once, so it is never emailed twice.
+    emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "read_at"])]
+        indexes = [
+            models.Index(fields=["user", "read_at"]),
+            # The digest's scan: waiting notices neither read nor emailed yet.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(kind__in=WAITING_KINDS, emailed_at__isnull=True, read_at__isnull=True),
+                name="notification_digest_due",
+            ),
+        ]
+        constraints = [
+            # A waiting item is told once: its link names it (the kind says what waits).
+            models.UniqueConstraint(
+                fields=["user", "kind", "url"], condition=Q(kind__in=WAITING_KINDS), name="notification_waiting_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -139,7 +139,7 @@ class Agreement(models.Model):
 
 
 class AgreementCheck(models.Model):
-    """One partner logs an agreement kept or missed; the other partner confirms."""
+    """One partner logs an agreement kept or missed; the other partner confirms it, or (a "missed") disputes it."""
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="checks")
     logged_by = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
@@ -148,6 +148,10 @@ class AgreementCheck(models.Model):
     occurred_on = models.DateField(default=timezone.localdate)
     confirmed_by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The other partner sees a logged "missed" differently: recorded, with their short note, never hidden.
+    disputed_by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    disputed_at = models.DateTimeField(null=True, blank=True)
+    dispute_note = models.CharField("how you see it", max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -156,7 +160,15 @@ class AgreementCheck(models.Model):
             models.CheckConstraint(
                 condition=Q(confirmed_by__isnull=True) | ~Q(confirmed_by=models.F("logged_by")),
                 name="agreement_check_confirmed_by_the_other_partner",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(disputed_by__isnull=True) | ~Q(disputed_by=models.F("logged_by")),
+                name="agreement_check_disputed_by_the_other_partner",
+            ),
+            models.CheckConstraint(
+                condition=Q(confirmed_at__isnull=True) | Q(disputed_at__isnull=True),
+                name="agreement_check_confirmed_or_disputed",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -28,6 +28,16 @@ class AgreementRow:
         return [c for c in self.checks if c.confirmed_at is not None]
 
     @property
+    def disputed(self) -> list[AgreementCheck]:
+        """Logged "missed", seen differently by the other partner: kept in the history, counted in neither total."""
+        return [c for c in self.checks if c.disputed_at is not None]
+
+    @property
+    def answered(self) -> list[AgreementCheck]:
+        """The history: every log the other partner confirmed or disputed, newest day first."""
+        return [c for c in self.checks if c.confirmed_at is not None or c.disputed_at is not None]
+
+    @property
     def kept(self) -> int:
         return sum(c.kept for c in self.confirmed)
 
@@ -54,7 +64,7 @@ def agreements_page(*, couple: Couple, user: User, today: date) -> AgreementsPag
     by_id = {a.pk: a for a in agreements}
     checks = list(
         AgreementCheck.objects.filter(agreement__couple=couple)
-        .select_related("logged_by", "confirmed_by")
+        .select_related("logged_by", "confirmed_by", "disputed_by")
         .order_by("-occurred_on", "-created_at")
     )
     checks_by_agreement: dict[int, list[AgreementCheck]] = {}
@@ -68,7 +78,7 @@ def agreements_page(*, couple: Couple, user: User, today: date) -> AgreementsPag
             earlier.append(previous)
             previous = by_id.get(previous.replaces_id)
         own_checks = checks_by_agreement.get(agreement.pk, [])
-        pending = [c for c in own_checks if c.confirmed_at is None]
+        pending = [c for c in own_checks if c.confirmed_at is None and c.disputed_at is None]
         return AgreementRow(
             agreement=agreement,
             earlier=earlier,
@@ -94,5 +104,7 @@ def agreements_page(*, couple: Couple, user: User, today: date) -> AgreementsPag
 def agreements_waiting(couple: Couple, user: User) -> tuple[QuerySet, QuerySet]:
     """What on the agreements page waits for ``user``: (the partner's proposals, the partner's unconfirmed logs)."""
     proposals = Agreement.objects.filter(couple=couple, status=Status.PROPOSED).exclude(proposed_by=user)
-    logs = AgreementCheck.objects.filter(agreement__couple=couple, confirmed_at__isnull=True).exclude(logged_by=user)
+    logs = AgreementCheck.objects.filter(
+        agreement__couple=couple, confirmed_at__isnull=True, disputed_at__isnull=True
+    ).exclude(logged_by=user)
     return proposals, logs

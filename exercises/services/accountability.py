@@ -11,6 +11,8 @@ Invariants:
   history stays whole.
 - One thread per couple: after the first version only its author writes, and
   only the other partner responds, once per version.
+- Each new version reaches the other partner as an in-app notice made in the
+  same transaction (``daily.waiting``); responding marks it read.
 - Writes for one couple are serialised by a row lock on the couple, so a double
   click or two tabs cannot create two versions from the same starting point;
   re-sending the same words is a no-op that returns what was already saved.
@@ -21,6 +23,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from accounts.models import Couple, User
+from exercises.daily import waiting
 from exercises.models import Statement, StatementResponse
 from exercises.models.choices import Visibility
 from exercises.models.flows import TEXT_LIMIT
@@ -106,13 +109,15 @@ def statement_write(
             )
         if response.heard_enough:
             raise AccountabilityError("Your partner already feels heard enough to go on. No new version is needed.")
-    return Statement.objects.create(
+    statement = Statement.objects.create(
         couple=couple,
         author=author,
         revision=(latest.revision + 1) if latest else 1,
         text=text,
         visibility=visibility,
     )
+    waiting.statement_written(statement, couple.partner_of(author))
+    return statement
 
 
 @transaction.atomic
@@ -156,6 +161,8 @@ def statement_respond(
         if same:
             return existing  # a double click
         raise AccountabilityError("You have already responded to this version. Your partner can now write a new one.")
-    return StatementResponse.objects.create(
+    response = StatementResponse.objects.create(
         statement=latest, author=author, felt_heard=felt_heard, missing=missing, heard_enough=heard_enough
     )
+    waiting.statement_answered(latest, author)
+    return response

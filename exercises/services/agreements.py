@@ -15,6 +15,12 @@ Invariants:
   check said: switching one off would show the other partner that something
   changed (accounts/safety.py). A logged "missed" is one partner's account
   until the other confirms it.
+- A missed log can also be disputed by the other partner instead: the log
+  stays as written, their view (and a short note) is recorded beside it, and
+  the logger is told. A log is confirmed or disputed, never both.
+- Each thing left for the other partner (a proposal, a log) reaches them as an
+  in-app notice made in the same transaction (``daily.waiting``), and is marked
+  read once they have dealt with it.
 - Writes for one couple are serialised by a row lock (the couple for new
   proposals, the agreement or log otherwise), so a double click or two tabs
   change things once; repeating the same request is a harmless no-op.
@@ -28,6 +34,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Couple, User
+from exercises.daily import waiting
 from exercises.daily.scheduling import local_today
 from exercises.models import Agreement, AgreementCheck
 from exercises.services import DOUBLE_SUBMIT_WINDOW
@@ -37,6 +44,7 @@ Status = Agreement.Status
 
 TEXT_LIMIT = Agreement._meta.get_field("text").max_length
 NOTE_LIMIT = AgreementCheck._meta.get_field("note").max_length
+DISPUTE_NOTE_LIMIT = AgreementCheck._meta.get_field("dispute_note").max_length
 
 
 class AgreementError(Exception):
@@ -76,7 +84,11 @@ def agreement_propose(*, couple: Couple, user: User, category: str, text: str, r
     ).first()
     if recent is not None:
         return recent
-    return Agreement.objects.create(couple=couple, proposed_by=user, category=category, text=text, review_on=review_on)
+    agreement = Agreement.objects.create(
+        couple=couple, proposed_by=user, category=category, text=text, review_on=review_on
+    )
+    waiting.agreement_proposed(agreement, couple.partner_of(user))
+    return agreement
 
 
 def _check_can_answer(agreement: Agreement, user: User) -> None:
@@ -105,6 +117,7 @@ def agreement_decide(*, agreement: Agreement, user: User, accept: bool) -> Agree
     agreement.status = target
     agreement.decided_at = timezone.now()
     agreement.save(update_fields=["status", "decided_at"])
+    waiting.agreement_answered(agreement, user)
     return agreement
 
 
@@ -136,6 +149,8 @@ def agreement_counter(
     original.status = Status.REPLACED
     original.decided_at = timezone.now()
     original.save(update_fields=["status", "decided_at"])
+    waiting.agreement_answered(original, user)
+    waiting.agreement_proposed(counter, original.couple.partner_of(user))
     return counter
 
 
@@ -176,20 +191,64 @@ def agreement_log(*, agreement: Agreement, user: User, kept: bool, occurred_on: 
     ).first()
     if recent is not None:
         return recent
-    return AgreementCheck.objects.create(
+    check = AgreementCheck.objects.create(
         agreement=agreement, logged_by=user, kept=kept, occurred_on=occurred_on, note=note
     )
+    waiting.log_written(check, agreement.couple.partner_of(user))
+    return check
+
+
+def _locked_check(check: AgreementCheck) -> AgreementCheck:
+    return AgreementCheck.objects.select_for_update().select_related("logged_by").get(pk=check.pk)
 
 
 @transaction.atomic
 def agreement_check_confirm(*, check: AgreementCheck, user: User) -> AgreementCheck:
     """The partner who did not write a log confirms it. Confirming twice changes nothing."""
-    check = AgreementCheck.objects.select_for_update().get(pk=check.pk)
+    check = _locked_check(check)
     if check.logged_by_id == user.pk:
         raise AgreementError("You wrote this log yourself, so it is your partner's to confirm.")
     if check.confirmed_at is not None:
         return check
+    if check.disputed_at is not None:
+        raise AgreementError("You already said you see this log differently, so it stays as it is.")
     check.confirmed_by = user
     check.confirmed_at = timezone.now()
     check.save(update_fields=["confirmed_by", "confirmed_at"])
+    waiting.log_answered(check, user)
+    return check
+
+
+def clean_dispute_note(note: str) -> str:
+    note = (note or "").strip()
+    if len(note) > DISPUTE_NOTE_LIMIT:
+        raise AgreementError(f"Please keep your note under {DISPUTE_NOTE_LIMIT} characters.")
+    return note
+
+
+@transaction.atomic
+def agreement_check_dispute(*, check: AgreementCheck, user: User, note: str = "") -> AgreementCheck:
+    """The partner who did not write a "missed" log says they see it differently; the logger is told.
+
+    The log keeps its words; the dispute sits beside it in the history. Sending
+    the same dispute again changes nothing.
+    """
+    note = clean_dispute_note(note)
+    check = _locked_check(check)
+    if check.logged_by_id == user.pk:
+        raise AgreementError("You wrote this log yourself, so it is your partner's to confirm or question.")
+    if check.kept:
+        raise AgreementError("Only a log of a missed agreement can be questioned. This one can be confirmed.")
+    if check.disputed_at is not None:
+        if check.disputed_by_id == user.pk and check.dispute_note == note:
+            return check  # a double click
+        raise AgreementError("You have already said how you see this log.")
+    if check.confirmed_at is not None:
+        raise AgreementError("You have already confirmed this log, so it stays as it is.")
+    check.disputed_by = user
+    check.disputed_at = timezone.now()
+    check.dispute_note = note
+    check.save(update_fields=["disputed_by", "disputed_at", "dispute_note"])
+    waiting.log_answered(check, user)
+    waiting.log_disputed(check)
     return check

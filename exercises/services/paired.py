@@ -16,9 +16,11 @@ from django.utils import timezone
 
 from accounts.models import Couple, User
 from exercises.content_versions import run_catch_up, run_steps
+from exercises.daily import waiting
 from exercises.daily.scheduling import local_today
 from exercises.models import Answer, Exercise, Incident, Response, Run, Step
 from exercises.models.choices import DEFAULT_VISIBILITY, Audience, Visibility
+from exercises.progress import Status, run_status
 from exercises.roles import fits, roles_by_user
 from exercises.services import DOUBLE_SUBMIT_WINDOW
 
@@ -208,9 +210,20 @@ def response_submit(
     response.submitted_at = timezone.now()
     response.save(update_fields=["submitted_at"])
     submitted = set(run.responses.filter(submitted_at__isnull=False).values_list("user_id", flat=True))
-    if all(p is not None and p.pk in submitted for p in participants(run)):
+    roles = roles_by_user(run.couple)
+    waiting_for = participants(run, roles)
+    waiting.turn_taken(run, user)
+    if all(p is not None and p.pk in submitted for p in waiting_for):
         run.revealed_at = timezone.now()
         run.save(update_fields=["revealed_at"])
+        return response
+    for partner in waiting_for:
+        if partner is None or partner.pk in submitted:
+            continue
+        # Told only when the app itself now shows the submitter "waiting for your partner" (the one rule).
+        status = run_status(run.exercise, run.pk, False, user.pk, partner.pk, roles, submitted)
+        if status == Status.WAITING:
+            waiting.your_turn(run, partner)
     return response
 
 
@@ -237,6 +250,8 @@ def runs_reveal_ready(*, couple: Couple) -> None:
         if waiting_for and all(p is not None and (run.pk, p.pk) in submitted for p in waiting_for):
             run.revealed_at = now
             run.save(update_fields=["revealed_at"])
+            for partner in couple.partners():  # it no longer waits for anyone
+                waiting.turn_taken(run, partner)
 
 
 @transaction.atomic

@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/end/", views.end, name="agreement_end"),
     path("<int:pk>/log/", views.log, name="agreement_log"),
     path("checks/<int:pk>/confirm/", views.confirm, name="agreement_confirm"),
+    path("checks/<int:pk>/dispute/", views.dispute, name="agreement_dispute"),
 ]

@@ -1,4 +1,4 @@
-"""Agreements and boundaries: propose, answer (accept, decline, change), end, log kept or missed, confirm."""
+"""Agreements and boundaries: propose, answer (accept, decline, change), end, log kept or missed, confirm or dispute."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Couple
 from accounts.scoping import couple_object_or_404, couple_required
-from exercises.forms_flows.agreements import LogForm, ProposalForm
+from exercises.forms_flows.agreements import DisputeForm, LogForm, ProposalForm
 from exercises.models import Agreement, Exercise
 from exercises.models.choices import Kind
 from exercises.selectors.agreements import agreements_page
@@ -23,6 +23,10 @@ def _log_form(couple: Couple, request: HttpRequest, agreement: Agreement, data=N
     return LogForm(data, today=service.local_today(request.user), auto_id=f"log-{agreement.pk}-%s")
 
 
+def _dispute_form(check_pk: int, data=None) -> DisputeForm:
+    return DisputeForm(data, auto_id=f"dispute-{check_pk}-%s")
+
+
 def _page(
     request: HttpRequest,
     couple: Couple,
@@ -30,6 +34,8 @@ def _page(
     form: ProposalForm | None = None,
     log_form: LogForm | None = None,
     log_for: int | None = None,
+    dispute_form: DisputeForm | None = None,
+    dispute_for: int | None = None,
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
@@ -37,6 +43,10 @@ def _page(
     page = agreements_page(couple=couple, user=request.user, today=today)
     for row in page.accepted:
         row.log_form = log_form if row.agreement.pk == log_for else _log_form(couple, request, row.agreement)
+    for row in page.accepted + page.history:
+        for check in row.to_confirm:
+            if not check.kept:
+                check.dispute_form = dispute_form if check.pk == dispute_for else _dispute_form(check.pk)
     context = {
         "couple": couple,
         "partner": couple.partner_of(request.user),
@@ -174,3 +184,25 @@ def confirm(request: HttpRequest, pk: int, couple: Couple) -> HttpResponse:
         return _page(request, couple, error=str(error), status=400)
     messages.success(request, "Confirmed. Thank you for noticing.")
     return redirect("exercises:agreements")
+
+
+@couple_required
+@require_POST
+def dispute(request: HttpRequest, pk: int, couple: Couple) -> HttpResponse:
+    """The other partner sees a logged "missed" differently: record it beside the log and tell the logger."""
+    agreement = couple_object_or_404(request, Agreement, checks__pk=pk)
+    check = agreement.checks.get(pk=pk)
+    form = _dispute_form(check.pk, request.POST)
+    if form.is_valid():
+        try:
+            service.agreement_check_dispute(check=check, user=request.user, note=form.cleaned_data["note"])
+        except service.AgreementError as error:
+            # Refused only when the log no longer offers a dispute (so no form to show the words in).
+            return _page(request, couple, error=str(error), status=400)
+        else:
+            messages.info(
+                request,
+                "Thank you for saying how you see it. The log and your view are both kept, and your partner is told.",
+            )
+            return redirect("exercises:agreements")
+    return _page(request, couple, dispute_form=form, dispute_for=check.pk, status=400)

@@ -72,6 +72,12 @@ def test_no_serious_accessibility_violations(live_server, browser: Browser):
     couple = pair(a, b)
     onboard(couple, a, roles={"dishonesty": "hurt"})
     onboard(couple, b, roles={"dishonesty": "caused"})
+    # A missed log by Bo waits for Ada: her agreements page shows the confirm and "see it differently" forms.
+    from exercises.services import agreements
+
+    agreement = agreements.agreement_propose(couple=couple, user=a, category="money", text="Ask first.", review_on=None)
+    agreements.agreement_decide(agreement=agreement, user=b, accept=True)
+    agreements.agreement_log(agreement=agreement, user=b, kept=False, occurred_on=agreements.local_today(b))
     found = audit(browser, live_server.url, PUBLIC)
     found |= audit(browser, live_server.url, PARTNER, email="ada@example.test")
     assert found == {}

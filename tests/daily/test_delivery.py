@@ -421,3 +421,51 @@ def test_a_template_that_transforms_a_personal_value_is_rendered_in_full(monkeyp
     assert cache.bodies("x", {"name": "avery"}) == ("AVERY", "avery")
     assert cache.bodies("x", {"name": "blake"}) == ("BLAKE", "blake")  # not "AVERY" with a name swapped in
     assert list(cache.shells.values()) == [None]
+
+
+# --- A check-in prompt never arrives for a day already checked in -----------------------------
+
+
+def _check_in(user, couple):
+    from exercises.daily.services import checkin_save
+
+    return checkin_save(user=user, couple=couple, mood="calm", safety=6, trust=6, need="", share="ratings")
+
+
+def test_no_checkin_prompt_for_a_day_already_checked_in(couple, partner_a, partner_b, mailoutbox):
+    _check_in(partner_a, couple)
+    due_now(partner_a)
+    due_now(partner_b)
+    ids = delivery.claim_due()
+    # Only the partner who has not checked in today is asked to.
+    assert list(Delivery.objects.filter(pk__in=ids).values_list("user_id", flat=True)) == [partner_b.pk]
+    delivery.deliveries_send(ids, retry_in=1)
+    assert [m.to for m in mailoutbox] == [[partner_b.email]]
+    assert not Notification.objects.filter(user=partner_a, kind="checkin_prompt").exists()
+
+
+def test_a_claimed_checkin_prompt_is_skipped_once_the_person_checks_in(couple, partner_a, mailoutbox):
+    due_now(partner_a)
+    ids = delivery.claim_due()
+    assert len(ids) == 1
+    _check_in(partner_a, couple)  # between the claim and the send
+    outcome = delivery.deliveries_send(ids, retry_in=1)
+    assert outcome.skipped == 1
+    assert Delivery.objects.get().last_error == "already checked in that day"
+    assert mailoutbox == [] and not Notification.objects.filter(kind="checkin_prompt").exists()
+
+
+def test_yesterday_s_checkin_does_not_hold_back_today_s_prompt(couple, partner_a, mailoutbox):
+    from exercises.models import CheckIn
+
+    CheckIn.objects.create(
+        user=partner_a,
+        couple=couple,
+        local_date=local_today(partner_a) - dt.timedelta(days=1),
+        mood="calm",
+        safety=5,
+        trust=5,
+    )
+    due_now(partner_a, inapp_enabled=False)
+    assert claim_and_send(retry_in=1).sent == 1
+    assert len(mailoutbox) == 1

@@ -57,6 +57,7 @@ account) does not change what the next example finds.
 | ProposalForm (change) | /couple/exercises/agreements/<pk>/change/ | other partner | text | category, review_on |
 | ProposalForm (change, sent twice) | same, on a proposal already changed | other partner | text | category, review_on |
 | LogForm | /couple/exercises/agreements/<pk>/log/ | partner | note | kept, occurred_on |
+| DisputeForm | /couple/exercises/agreements/checks/<pk>/dispute/ | other partner | note | — |
 | PlanForm | /couple/exercises/rituals/ | partner | what, when | frequency |
 | DoneForm | /couple/exercises/rituals/<pk>/done/ | partner | — | done_on |
 | AppreciationForm | /couple/exercises/appreciations/ | partner | text | kind, visibility |
@@ -100,7 +101,7 @@ from accounts.therapists import services as therapy
 from exercises.daily.forms import CheckInForm, PreferencesForm, QuietWindowForm
 from exercises.forms import StepsForm
 from exercises.forms_flows.accountability import StatementForm, StatementResponseForm
-from exercises.forms_flows.agreements import LogForm, ProposalForm
+from exercises.forms_flows.agreements import DisputeForm, LogForm, ProposalForm
 from exercises.forms_flows.appreciations import AppreciationForm
 from exercises.forms_flows.questions import AnswerForm, AskForm
 from exercises.forms_flows.rituals import DoneForm, PlanForm
@@ -244,6 +245,9 @@ def cast(django_db_setup, django_db_blocker):
         ids["countered"] = countered.pk
         accepted = propose(couple=couple, user=a, category=category, text="Home by ten.", review_on=None)
         ids["accepted"] = agreements.agreement_decide(agreement=accepted, user=b, accept=True).pk
+        ids["missed_log"] = agreements.agreement_log(
+            agreement=accepted, user=a, kept=False, occurred_on=agreements.local_today(a), note="Forgot."
+        ).pk
         ritual = rituals.ritual_plan(couple=couple, user=a, what="Coffee", when="", frequency=Ritual.Frequency.DAILY)
         ids["ritual"] = ritual.pk
         ids["link"] = TherapistLink.objects.get(couple=couple, therapist=therapist).pk
@@ -491,6 +495,11 @@ TARGETS: dict[str, Target] = {
         "a",
         lambda c: LogForm(today=_today(c)),
         lambda c: {"kept": "kept", "occurred_on": TODAY},
+    ),
+    "dispute a missed log": Target(
+        lambda c: reverse("exercises:agreement_dispute", args=[c.ids["missed_log"]]),
+        "b",
+        lambda c: DisputeForm(),
     ),
     "plan a ritual": Target(
         lambda c: reverse("exercises:rituals"), "a", lambda c: PlanForm(), lambda c: {"frequency": "weekly"}

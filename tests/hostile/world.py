@@ -366,10 +366,12 @@ def _plant_agreements(couple, a: User, b: User, corpus: list[str], planted) -> N
     kept = proposals[0]
     for i, note in enumerate(p for p in corpus if len(p) <= LogNoteLimit):
         logger = (a, b)[i % 2]
-        agreements.agreement_log(
+        check = agreements.agreement_log(
             agreement=kept, user=logger, kept=bool(i % 3), occurred_on=agreements.local_today(logger), note=note
         )
         planted["agreement_log"].append(note)
+        if not check.kept:  # the other partner sees it differently, in the same hostile words
+            agreements.agreement_check_dispute(check=check, user=(b, a)[i % 2], note=note)
 
 
 # --- Rituals -----------------------------------------------------------------------------------------

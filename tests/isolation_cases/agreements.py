@@ -55,6 +55,18 @@ def _check(world) -> dict:
     return {"pk": check.pk}
 
 
+def _missed(world) -> dict:
+    agreement = _accepted(world)
+    check = service.agreement_log(
+        agreement=agreement,
+        user=world.partner_a,
+        kept=False,
+        occurred_on=service.local_today(world.partner_a),
+        note=f"Forgot to ask. {world.marker}",
+    )
+    return {"pk": check.pk}
+
+
 CASES = {
     "exercises:agreements": _page,
     "exercises:agreement_decide": _proposal,
@@ -62,4 +74,5 @@ CASES = {
     "exercises:agreement_end": _agreement,
     "exercises:agreement_log": _agreement,
     "exercises:agreement_confirm": _check,
+    "exercises:agreement_dispute": _missed,
 }

@@ -36,6 +36,9 @@ def agreements(scope: Scope) -> list[dict[str, Any]]:
                     "note": check.note,
                     "confirmed_by": who(check.confirmed_by_id, scope),
                     "confirmed_at": check.confirmed_at,
+                    "disputed_by": who(check.disputed_by_id, scope),
+                    "disputed_at": check.disputed_at,
+                    "dispute_note": check.dispute_note,
                 }
                 for check in agreement.checks.all()
             ],

@@ -22,7 +22,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Membership, User
-from exercises.models import Delivery, PromptPreference
+from exercises.models import CheckIn, Delivery, PromptPreference
 
 from ..scheduling import ZoneClock, clock_changes, due_instant, zone_clocks
 from .kinds import KINDS
@@ -58,6 +58,7 @@ def _claim_postgresql(clocks: Sequence[ZoneClock], now: dt.datetime) -> list[int
     user, membership = User._meta.db_table, Membership._meta.db_table
     couple = Membership._meta.get_field("couple").related_model._meta.db_table
     preference, delivery = PromptPreference._meta.db_table, Delivery._meta.db_table
+    checkin = CheckIn._meta.db_table
     params: dict = {}
     values = []
     for index, clock in enumerate(clocks):
@@ -88,6 +89,13 @@ def _claim_postgresql(clocks: Sequence[ZoneClock], now: dt.datetime) -> list[int
             if spec.day_field
             else ""
         )
+        # Already checked in on this local day: the check-in prompt has nothing left to ask.
+        answered = (
+            f"AND NOT EXISTS (SELECT 1 FROM {checkin} ci WHERE ci.user_id = u.id"  # noqa: S608
+            " AND ci.local_date = clock.local_date)"
+            if spec.answered_by_checkin
+            else ""
+        )
         at = f"COALESCE(p.{spec.time_field}, %({spec.kind}_time)s::time)"
         selects.append(
             f"""
@@ -104,6 +112,7 @@ def _claim_postgresql(clocks: Sequence[ZoneClock], now: dt.datetime) -> list[int
               AND {at} BETWEEN clock.earliest AND clock.local_time
               {weekday}
               {partner}
+              {answered}
             """  # noqa: S608 -- names from our models, values as parameters
         )
         params |= {

@@ -29,6 +29,9 @@ class KindSpec:
     # (user, kind, local date) key makes it once a week; daily kinds have none. A weekly kind is also
     # never claimed within 7 local days of the last one, so changing the day cannot make two in one week.
     day_field: str | None = None
+    # The check-in prompt asks for today's check-in: once the person has checked in that local day, there
+    # is nothing left to ask, so neither the claim nor the send step lets it through.
+    answered_by_checkin: bool = False
 
     @property
     def gap_days(self) -> int:
@@ -48,7 +51,7 @@ class KindSpec:
 
 
 KINDS: tuple[KindSpec, ...] = (
-    KindSpec(PromptKind.CHECKIN, "checkin_enabled", "checkin_time", needs_partner=False),
+    KindSpec(PromptKind.CHECKIN, "checkin_enabled", "checkin_time", needs_partner=False, answered_by_checkin=True),
     KindSpec(PromptKind.APPRECIATION, "appreciation_enabled", "appreciation_time", needs_partner=True),
     KindSpec(
         PromptKind.WEEKLY_SUMMARY,

@@ -16,7 +16,7 @@ import datetime as dt
 import logging
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import make_msgid, parseaddr
 
 from django.conf import settings
@@ -27,7 +27,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from accounts.models import Membership, User
-from exercises.models import CoupleQuietWindow, Delivery, Notification, PromptKind, PromptPreference
+from exercises.models import CheckIn, CoupleQuietWindow, Delivery, Notification, PromptKind, PromptPreference
 
 from .. import copy as prompt_copy
 from .. import emails, weekly
@@ -49,9 +49,10 @@ class People:
     couple_of: dict[int, int]  # user id -> id of their active couple
     quiet: dict[int, CoupleQuietWindow]
     partner_name: dict[int, str]
+    checked_in: set[tuple[int, dt.date]] = field(default_factory=set)  # (user id, local date) already checked in
 
     @classmethod
-    def load(cls, user_ids: Sequence[int]) -> People:
+    def load(cls, user_ids: Sequence[int], days: Sequence[dt.date] = ()) -> People:
         preferences = {p.user_id: p for p in PromptPreference.objects.filter(user_id__in=user_ids)}
         couple_of = dict(
             Membership.objects.filter(
@@ -70,7 +71,20 @@ class People:
             others = [name for uid, name in seats.get(couple_id, []) if uid != user_id]
             if others:
                 partner_name[user_id] = others[0] or "your partner"
-        return cls(preferences=preferences, couple_of=couple_of, quiet=quiet, partner_name=partner_name)
+        checked_in = set()
+        if days:
+            checked_in = set(
+                CheckIn.objects.filter(user_id__in=user_ids, local_date__in=set(days)).values_list(
+                    "user_id", "local_date"
+                )
+            )
+        return cls(
+            preferences=preferences,
+            couple_of=couple_of,
+            quiet=quiet,
+            partner_name=partner_name,
+            checked_in=checked_in,
+        )
 
     def preference(self, user_id: int) -> PromptPreference:
         return self.preferences.get(user_id) or PromptPreference(user_id=user_id)
@@ -95,6 +109,8 @@ def skip_reason(delivery: Delivery, user: User, people: People, now: dt.datetime
         return "paused until a later date"
     if not getattr(preference, spec.enabled_field):
         return "this prompt is turned off"
+    if spec.answered_by_checkin and (user.pk, delivery.local_date) in people.checked_in:
+        return "already checked in that day"
     if not (preference.inapp_enabled or wants_email(preference)):
         return "unsubscribed from email" if preference.email_unsubscribed_at else "no channel chosen"
     quiet = people.quiet.get(couple_id)
@@ -142,7 +158,7 @@ def _start(ids: Sequence[int], now: dt.datetime, outcome: BatchOutcome) -> list[
         rows = [row for row in locked if row.status == Status.QUEUED]
         if not rows:
             return []
-        people = People.load([row.user_id for row in rows])
+        people = People.load([row.user_id for row in rows], [row.local_date for row in rows])
         copies = prompt_copy.load_copy_rows()
         paths = {kind: prompt_path(kind) for kind in SPECS}
         notifications, jobs = [], []
