@@ -259,3 +259,21 @@ def test_your_turn_says_what_the_dashboard_already_says(client, couple, partner_
     assert not on_b_dashboard() and notices(partner_b, waiting.YOUR_TURN) == []
     paired.response_submit(run=run, user=partner_a, answers=_answers(exercise, MARKER), visibility="couple")
     assert on_b_dashboard() and len(notices(partner_b, waiting.YOUR_TURN)) == 1
+
+
+def test_a_reveal_when_roles_become_known_clears_your_turn(couple, partner_a, partner_b):
+    """Before the onboarding reveal an exercise waits for both; once roles count it may need only one."""
+    from exercises.models.choices import Audience
+
+    exercise = exercise_with_steps(slug="for-one-later", title="For one later", audience=Audience.CAUSED)
+    run = paired.run_get_or_create(couple=couple, exercise=exercise)
+    paired.response_submit(run=run, user=partner_a, answers=_answers(exercise, MARKER), visibility="couple")
+    (notice,) = notices(partner_b, waiting.YOUR_TURN)
+
+    onboard(couple, partner_a, roles={"infidelity": "caused"})
+    onboard(couple, partner_b, roles={"infidelity": "hurt"})
+
+    run.refresh_from_db()
+    notice.refresh_from_db()
+    assert run.revealed_at is not None
+    assert notice.read_at is not None  # nothing waits for Ben any more, so no digest mentions it
