@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import re
 import zipfile
 from datetime import timedelta
 
@@ -37,7 +38,7 @@ from exercises.forms import LONG_TEXT_LIMIT, SHORT_TEXT_LIMIT
 from exercises.models import Appreciation, CheckIn
 from exercises.models.choices import AnswerType
 from exercises.services import paired
-from tests.helpers import sign_in_as
+from tests.helpers import Node, parse_html, sign_in_as
 from tests.hostile.checks import Audit, html_problems
 from tests.hostile.pages import PARTNER_FIELDS, partner_pages
 from tests.hostile.world import DANGEROUS, NAMES, pack, unpack
@@ -380,3 +381,44 @@ def test_the_checks_catch_an_unescaped_payload():
     assert html_problems("<script>alert(1)</script>")
     assert not html_problems(f"<p>{escape(DANGEROUS[0])}</p><script src='/static/js/app.js'></script>")
     assert all(len(name) <= 60 for name in NAMES) and len(NAMES) >= 20
+
+
+# --- Dates as people read them ------------------------------------------------------------------
+# In this module because it reads the same filled world: people read "3 Dec 2026" or
+# "yesterday"; ISO dates belong only in machine attributes (<time datetime>, date inputs).
+
+ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+INVISIBLE = frozenset({"script", "style", "template", "head"})
+
+
+def visible_text(node: Node) -> str:
+    parts: list[str] = []
+    for child in node.children:
+        if isinstance(child, str):
+            parts.append(child)
+        elif child.tag not in INVISIBLE:
+            parts.append(visible_text(child))
+    return " ".join(parts)
+
+
+def raw_dates(client: Client, url: str) -> list[str]:
+    response = client.get(url, follow=True)
+    assert response.status_code == 200, f"GET {url}: {response.status_code}"
+    return ISO_DATE.findall(visible_text(parse_html(response.content)))
+
+
+def test_no_partner_or_therapist_page_shows_a_raw_iso_date(hostile):
+    found: dict[str, list[str]] = {}
+    for viewer in hostile.partners:
+        client = Client()
+        sign_in_as(client, viewer)
+        for url, _ in partner_pages(hostile, viewer, every_variant=False):
+            if dates := raw_dates(client, url):
+                found[f"{viewer.email} {url}"] = dates
+    for therapist in (hostile.therapist, hostile.therapist2):
+        client = Client()
+        sign_in_as(client, therapist)
+        for url in (reverse("therapist:caseload"), reverse("therapist:couple", args=[hostile.couple.pk])):
+            if dates := raw_dates(client, url):
+                found[f"{therapist.email} {url}"] = dates
+    assert not found, found
