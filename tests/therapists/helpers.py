@@ -36,11 +36,21 @@ def enable_totp(user) -> str:
 
 
 def totp_code(secret: str) -> str:
+    """The authenticator's current code, never one about to expire.
+
+    allauth accepts only the current 30-second window: a code read in its last
+    seconds could reach the server after it turned over (seen on a loaded
+    machine), so wait for the next window instead.
+    """
     import time
 
     from allauth.mfa import app_settings
 
-    return format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))
+    period = app_settings.TOTP_PERIOD
+    left = period - time.time() % period
+    if left < 5:
+        time.sleep(left + 0.1)
+    return format_hotp_value(hotp_value(secret, int(time.time()) // period))
 
 
 def has_totp(user) -> bool:
