@@ -56,24 +56,6 @@ def _worker_redis_url(url: str, worker: str) -> str:
     return urlunsplit(parts._replace(path=f"/{base + int(worker.removeprefix('gw'))}"))
 
 
-# The longest tests, started first among the transactional ones. pytest-django runs
-# transactional tests after the others and xdist (--dist loadfile) hands out files in
-# that order, so the journey started last and ran alone while the other worker idled.
-SLOWEST_FIRST = ("tests/e2e/test_journey.py", "tests/hostile/test_xss_browser.py")
-
-
-def pytest_collection_modifyitems(items):
-    """After pytest-django's ordering (tryfirst): move SLOWEST_FIRST to the front of the transactional tests."""
-    slow = [item for item in items if item.nodeid.split("::")[0] in SLOWEST_FIRST]
-    if not slow:
-        return
-    rest = [item for item in items if item not in slow]
-    first_transactional = next(
-        (i for i, item in enumerate(rest) if "live_server" in getattr(item, "fixturenames", ())), len(rest)
-    )
-    items[:] = rest[:first_transactional] + slow + rest[first_transactional:]
-
-
 def pytest_configure(config):
     from django.conf import settings
 
