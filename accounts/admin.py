@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 
 from trustrepair.staff_admin import DeclaredLookupsOnly
 
-from .models import AccessLogEntry, Couple, Invitation, Membership, SupportResource, TherapistProfile, User
+from .models import Couple, Invitation, Membership, SupportResource, TherapistProfile, User
 
 # Onboarding answers and safety checks are partners' private writing: deliberately
 # not registered here, so staff never see them. Staff manage content and therapist
@@ -174,24 +174,3 @@ class TherapistProfileAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
 
         done = sum(services.profile_unverify(profile=p) for p in queryset)
         self.message_user(request, f"Verification withdrawn from {done} therapist(s).", messages.WARNING)
-
-
-@admin.register(AccessLogEntry)
-class AccessLogEntryAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
-    """View only. The model and a database trigger refuse changes too, so this is not the only guard."""
-
-    list_display = ["created_at", "therapist_name", "couple", "what", "path"]
-    list_filter = [("created_at", admin.DateFieldListFilter)]
-    search_fields = ["therapist_name", "what", "path"]
-    date_hierarchy = "created_at"
-    fields = ["created_at", "therapist", "therapist_name", "couple", "what", "path"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404
@@ -22,7 +23,7 @@ from django.utils.html import escape, format_html
 from exercises import content_versions
 from exercises.curriculum.schema import step_choice_problems
 from exercises.forms import StepsForm
-from exercises.models import Exercise, Module, ModuleUnlock, Step
+from exercises.models import Exercise, Module, Step
 from exercises.models.choices import AnswerType
 from exercises.models.content import STAGE_CHOICES
 from trustrepair.staff_admin import DeclaredLookupsOnly
@@ -66,8 +67,30 @@ class ExerciseInline(admin.TabularInline):
         return False
 
 
+def in_use(function: str, ids) -> set[int]:
+    """The content ids couples have used, asked of a database function: row security hides their rows from staff."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT unnest({function}(%s::bigint[]))", [list(ids)])
+        return {pk for (pk,) in cursor}
+
+
+class KeepWhatCouplesUsed:
+    """Refuse to delete content couples have begun (its rows would be left pointing at nothing).
+
+    The admin's bulk delete asks the same per object, so it refuses a selection that holds one.
+    """
+
+    in_use_function = ""
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.pk in in_use(self.in_use_function, [obj.pk]):
+            return False
+        return super().has_delete_permission(request, obj)
+
+
 @admin.register(Module)
-class ModuleAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
+class ModuleAdmin(KeepWhatCouplesUsed, DeclaredLookupsOnly, admin.ModelAdmin):
+    in_use_function = "tr_modules_in_use"
     form = ModuleAdminForm
     list_display = ["title", "slug", "order", "stage_list", "unlock_rule", "published", "exercise_count"]
     list_filter = ["published", "unlock_rule"]
@@ -208,7 +231,8 @@ class ExerciseAdminForm(forms.ModelForm):
 
 
 @admin.register(Exercise)
-class ExerciseAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
+class ExerciseAdmin(KeepWhatCouplesUsed, DeclaredLookupsOnly, admin.ModelAdmin):
+    in_use_function = "tr_exercises_in_use"
     form = ExerciseAdminForm
     list_display = [
         "title",
@@ -395,28 +419,6 @@ class ExerciseAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
                     f"{empty} of them {'has' if empty == 1 else 'have'} no steps yet.",
                     messages.WARNING,
                 )
-
-
-# --- Modules opened early -------------------------------------------------------------
-
-
-@admin.register(ModuleUnlock)
-class ModuleUnlockAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
-    """Read-only: unlocks are granted in the app (by a therapist), never typed in here."""
-
-    list_display = ["module", "couple", "unlocked_by", "created_at"]
-    list_filter = ["module"]
-    list_select_related = ["module", "couple", "unlocked_by"]
-    fields = ["module", "couple", "unlocked_by", "created_at"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- Daily prompts: the words staff may edit (never anyone's deliveries or check-ins) -------

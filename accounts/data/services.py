@@ -28,17 +28,14 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.middleware import end_other_sessions
 from accounts.models import (
     AccessLogEntry,
-    Consent,
     Couple,
-    CoupleEvent,
     DataExport,
     Invitation,
     Membership,
@@ -52,26 +49,17 @@ from accounts.models import (
 )
 from accounts.services.leaving import couple_leave
 from exercises.models import (
-    Agreement,
-    AgreementCheck,
     Appreciation,
     CheckIn,
-    CoupleQuietWindow,
     Delivery,
-    Incident,
     Notification,
     PromptPreference,
     Question,
-    QuestionAnswer,
     Recommendation,
-    Response,
-    Ritual,
-    RitualDone,
-    Run,
     Statement,
-    StatementResponse,
 )
 from exercises.models.choices import Visibility
+from trustrepair.rowsecurity.identity import acting_as
 
 from . import emails
 from .export import build_zip
@@ -102,7 +90,7 @@ def export_request(*, user: User) -> DataExport:
         if pending is not None:
             return pending
         export = DataExport.objects.create(user=user)
-        export_build_task.delay_on_commit(export.pk)
+        export_build_task.delay_on_commit(export.pk, user.pk)
     return export
 
 
@@ -215,10 +203,6 @@ def _delete_private_writing(user: User) -> list[str]:
     Notification.objects.filter(user=user).delete()
     PromptPreference.objects.filter(user=user).delete()
     Delivery.objects.filter(user=user).delete()
-    # Drafts, answers the partner has not seen yet, and answers kept private (with all their revisions).
-    Response.objects.filter(user=user).filter(
-        Q(submitted_at__isnull=True) | Q(run__revealed_at__isnull=True) | Q(visibility=Visibility.PRIVATE)
-    ).delete()
     Statement.objects.filter(author=user, visibility=Visibility.PRIVATE).delete()
     Question.objects.filter(asker=user, visibility=Visibility.PRIVATE).delete()
     Appreciation.objects.filter(sender=user, visibility=Visibility.PRIVATE).delete()
@@ -230,31 +214,15 @@ def _delete_private_writing(user: User) -> list[str]:
     return files
 
 
-def _hand_over_shared_writing(user: User, tombstone: User) -> None:
-    """Shared rows the former partner has a stake in keep existing, now written by "Former partner"."""
-    to = tombstone
-    Membership.objects.filter(user=user).update(user=to)
-    Response.objects.filter(user=user).update(user=to)  # revealed, shared answers with their revisions
-    Run.objects.filter(joint_note_by=user).update(joint_note_by=to)
-    Incident.objects.filter(created_by=user).update(created_by=to)
-    Statement.objects.filter(author=user).update(author=to)
-    StatementResponse.objects.filter(author=user).update(author=to)
-    Question.objects.filter(asker=user).update(asker=to)
-    QuestionAnswer.objects.filter(author=user).update(author=to)
-    Agreement.objects.filter(proposed_by=user).update(proposed_by=to)
-    AgreementCheck.objects.filter(logged_by=user).update(logged_by=to)
-    AgreementCheck.objects.filter(confirmed_by=user).update(confirmed_by=to)
-    AgreementCheck.objects.filter(disputed_by=user).update(disputed_by=to)
-    Ritual.objects.filter(created_by=user).update(created_by=to)
-    RitualDone.objects.filter(marked_by=user).update(marked_by=to)
-    Appreciation.objects.filter(sender=user).update(sender=to)
-    Appreciation.objects.filter(recipient=user).update(recipient=to)  # the partner's words stay the partner's
-    CoupleEvent.objects.filter(actor=user).update(actor=to)
-    Consent.objects.filter(partner=user).update(partner=to)  # the couple's consent history stays readable
-    Couple.objects.filter(created_by=user).update(created_by=to)
-    TherapistLink.objects.filter(created_by=user).update(created_by=to)
-    CoupleQuietWindow.objects.filter(set_by=user).update(set_by=to)
-    Invitation.objects.filter(accepted_by=user).update(accepted_by=to)
+def _erase_writing_in_couples(user: User, tombstone: User | None) -> None:
+    """Their unread step-by-step answers go; shared rows the former partner has a stake in keep existing,
+    now written by "Former partner" (the stand-in), in every couple the person was in.
+
+    One database function (trustrepair/rowsecurity/migrations/0002_erase_writing.py): it reaches the
+    rows of couples the person already left, which row security no longer shows them.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tr_erase_writing(%s, %s)", [user.pk, tombstone.pk if tombstone else None])
 
 
 def _end_therapist_work(user: User, now) -> None:
@@ -283,7 +251,16 @@ def _deactivate(user: User) -> None:
 
 @transaction.atomic
 def account_erase(*, user: User) -> Erasure:
-    """Erase a person's account (see the module docstring and the README). Irreversible."""
+    """Erase a person's account (see the module docstring and the README). Irreversible.
+
+    It acts for the person themselves, whoever calls it: row security then lets it reach
+    exactly their rows (and ``tr_erase_writing`` those of couples they left).
+    """
+    with acting_as(user.pk):
+        return _erase(user)
+
+
+def _erase(user: User) -> Erasure:
     user = User.objects.select_for_update().get(pk=user.pk)
     now = timezone.now()
     # Queryset updates below send no signals: every couple the person was in (or treated) gets a new version.
@@ -299,8 +276,7 @@ def account_erase(*, user: User) -> Erasure:
 
     files = _delete_private_writing(user)
     tombstone = _tombstone() if Membership.objects.filter(user=user).exists() else None
-    if tombstone is not None:
-        _hand_over_shared_writing(user, tombstone)
+    _erase_writing_in_couples(user, tombstone)
     _end_therapist_work(user, now)
 
     # The partner heard from couple_leave, exactly as after a leaving: nothing here may tell them more.

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts import emails
 from accounts.models import Couple, Membership, User
-from exercises.models import Notification
+from exercises.daily.notices import leave_notice
 
 
 @transaction.atomic
@@ -32,12 +32,12 @@ def couple_leave(*, couple: Couple, user: User) -> None:
     staying = [
         m.user for m in couple.memberships.filter(left_at__isnull=True).exclude(user=user).select_related("user")
     ]
+    for partner in staying:
+        _tell_space_closed(partner)  # while still partners: afterwards row security would refuse the notice
     Membership.objects.filter(couple=couple, left_at__isnull=True).exclude(user=user).update(
         left_at=now, closed_notice_pending=True
     )
     Membership.objects.filter(couple=couple, user=user, left_at__isnull=True).update(left_at=now)
-    for partner in staying:
-        _tell_space_closed(partner)
 
 
 def _tell_space_closed(partner: User) -> None:
@@ -45,8 +45,8 @@ def _tell_space_closed(partner: User) -> None:
 
     Never why, never who: the two must read the same (the README promises it).
     """
-    Notification.objects.create(
-        user=partner,
+    leave_notice(
+        partner,
         kind="space_closed",
         title="Your shared space has closed",
         body="Your own account and writing are still yours. You can start a new space whenever you like.",

@@ -1,9 +1,9 @@
 """In-app notices that are not daily prompts: an appreciation arrived.
 
 ``notify_appreciation_received`` is called by ``appreciation_send`` inside its
-transaction. The in-app notice is keyed to the appreciation (its link names
-it), so calling twice for one appreciation makes one notice; the email, when
-the recipient wants prompt emails, is sent by a task after the commit.
+transaction. The notice's link names the appreciation and the database keeps
+one per link, so calling twice announces it once; the email, when the recipient wants prompt emails, is sent by a task after the
+commit, acting for the recipient.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from exercises.models import Appreciation, Notification, PromptPreference
+from exercises.models import Appreciation, PromptPreference
 
 from . import emails
 from .delivery import wants_email
+from .notices import leave_notice
 from .scheduling import local_today
 
 logger = logging.getLogger(__name__)
@@ -38,24 +39,21 @@ def email_wanted(user) -> bool:
     return not (preference.paused_until and preference.paused_until >= local_today(user))
 
 
-def notify_appreciation_received(appreciation: Appreciation) -> Notification:
-    recipient = appreciation.recipient
-    url = appreciation_link(appreciation)
-    existing = Notification.objects.filter(user=recipient, kind=APPRECIATION_RECEIVED, url=url).first()
-    if existing is not None:
-        return existing
-    notice = Notification.objects.create(
-        user=recipient,
+def notify_appreciation_received(appreciation: Appreciation) -> None:
+    """Tell the recipient in the app, and by email if they want it: the task, acting for them, reads their settings."""
+    made = leave_notice(
+        appreciation.recipient,
         kind=APPRECIATION_RECEIVED,
         title=f"{appreciation.sender.get_short_name()} sent you an appreciation",
         body="Their words are waiting in your shared space.",
-        url=url,
+        url=appreciation_link(appreciation),
     )
-    if email_wanted(recipient):
-        from exercises.tasks import send_appreciation_email
+    if not made:
+        return  # announced already
+    from exercises.tasks import send_appreciation_email
 
-        transaction.on_commit(lambda: send_appreciation_email.delay(appreciation.pk))
-    return notice
+    recipient_id = appreciation.recipient_id
+    transaction.on_commit(lambda: send_appreciation_email.delay(appreciation.pk, recipient_id))
 
 
 def appreciation_email_send(appreciation_id: int) -> bool:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.models import Couple, TherapistLink
 from accounts.safety import is_protected
 from accounts.scoping import couple_for, couple_required
+from trustrepair.rowsecurity.identity import acting_as
 
 from . import selectors, services
 from .forms import CheckInForm, PreferencesForm, QuietWindowForm
@@ -151,7 +152,8 @@ def unsubscribe(request: HttpRequest) -> HttpResponse:
     except BadToken:
         return render(request, "daily/unsubscribe.html", {"invalid": True}, status=400)
     if request.method == "POST":
-        person = services.email_unsubscribe(user_id=user_id)
+        with acting_as(user_id):  # the signed token speaks for this one person, for this one change
+            person = services.email_unsubscribe(user_id=user_id)
         if person is None:
             return render(request, "daily/unsubscribe.html", {"invalid": True}, status=400)
         return render(request, "daily/unsubscribe.html", {"done": True})

@@ -20,6 +20,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils import timezone
 
+from exercises.daily.notices import leave_notice
 from exercises.models import Agreement, AgreementCheck, Notification, Run, Statement
 
 AGREEMENT_TO_ANSWER = "agreement_to_answer"
@@ -51,14 +52,11 @@ def run_link(run: Run) -> str:
     return reverse("exercises:detail", args=[run.exercise.slug])
 
 
-def _tell(user, kind: str, url: str, title: str, body: str) -> Notification | None:
+def _tell(user, kind: str, url: str, title: str, body: str) -> None:
     """One notice for this item, however often it is called (the caller holds the item's row lock)."""
     if user is None or not user.is_active:
-        return None
-    notice, _ = Notification.objects.get_or_create(
-        user=user, kind=kind, url=url, defaults={"title": title[:200], "body": body[:500]}
-    )
-    return notice
+        return
+    leave_notice(user, kind=kind, url=url, title=title, body=body)
 
 
 def _done(user, kind: str, url: str) -> None:

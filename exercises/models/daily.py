@@ -231,7 +231,13 @@ class Notification(models.Model):
             # A waiting item is told once: its link names it (the kind says what waits).
             models.UniqueConstraint(
                 fields=["user", "kind", "url"], condition=Q(kind__in=WAITING_KINDS), name="notification_waiting_once"
-            )
+            ),
+            # An arrived appreciation is announced once (its link names it).
+            models.UniqueConstraint(
+                fields=["user", "kind", "url"],
+                condition=Q(kind="appreciation_received"),
+                name="notification_arrival_once",
+            ),
         ]
 
     def __str__(self) -> str:

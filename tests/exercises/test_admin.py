@@ -105,7 +105,6 @@ def test_changelists_and_change_pages_load_for_staff(staff_client, curriculum):
         admin_url("exercise_changelist"),
         admin_url("exercise_change", exercise.pk),
         admin_url("exercise_add"),
-        admin_url("moduleunlock_changelist"),
     ]
     for url in urls:
         assert staff_client.get(url).status_code == 200, url
@@ -456,3 +455,17 @@ def test_an_answered_step_keeps_its_answer_type_and_words(staff_client, curricul
     exercise = Exercise.objects.prefetch_related("steps").get(pk=exercise.pk)
     new = next(s for s in published_steps(exercise) if s.order == 3)
     assert (new.answer_type, new.prompt) == (AnswerType.DATE, "When was it?") and new.pk != step.pk
+
+
+def test_content_couples_have_begun_cannot_be_deleted_though_staff_cannot_see_their_rows(
+    staff_client, curriculum, couple
+):
+    """Row security hides the couples' runs from the admin; a database function still says the exercise is used."""
+    used, unused = Exercise.objects.order_by("pk")[:2]
+    Run.objects.create(couple=couple, exercise=used)
+    assert staff_client.get(admin_url("exercise_delete", used.pk)).status_code == 403
+    bulk = {"action": "delete_selected", "_selected_action": [used.pk, unused.pk], "post": "yes"}
+    assert staff_client.post(admin_url("exercise_changelist"), bulk).status_code == 403
+    assert Exercise.objects.filter(pk__in=[used.pk, unused.pk]).count() == 2
+    staff_client.post(admin_url("exercise_delete", unused.pk), {"post": "yes"})
+    assert Exercise.objects.filter(pk=used.pk).exists() and not Exercise.objects.filter(pk=unused.pk).exists()

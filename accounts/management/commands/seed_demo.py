@@ -11,6 +11,7 @@ from accounts.models import Consent, OnboardingResponse, TherapistLink, User
 from accounts.scoping import couple_for
 from accounts.services import onboarding, pairing
 from accounts.therapists import services as therapist_services
+from trustrepair.rowsecurity.roles import as_owner
 
 DEMO_PASSWORD = "demo-trust-2026"  # noqa: S105 - printed for local demo use only
 
@@ -97,6 +98,11 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
+        # Seeding writes for many people at once: as the owner, like a migration (row security: docs/privacy.md).
+        with as_owner():
+            self._seed()
+
+    def _seed(self):
         staff = ensure_user(**STAFF, staff=True)
         alex, sam, jordan, riley = (ensure_user(**person) for person in PARTNERS)
         lived_in = ensure_couple(alex, sam)
