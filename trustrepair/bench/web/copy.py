@@ -67,6 +67,8 @@ class CopyTable:
                 value = field.get_default()
             elif field.null:
                 value = None
+            elif field.blank and field.empty_strings_allowed:
+                value = ""  # a blank text field, as a form leaves it
             else:
                 raise ValueError(f"{model.__name__}.{name} has no default: name it in the COPY columns.")
             defaults.append((field.column, (_json if isinstance(field, models.JSONField) else _text)(value)))
