@@ -185,6 +185,10 @@ def test_development_run_needs_no_environment(tmp_path):
         [*command, "migrate", "--no-input"], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=240
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    # Two logins, as in production: the demo is seeded as the owner, the check runs as the application role.
+    for step in (["seed_demo"], ["check", "--database", "default"]):
+        result = subprocess.run([*command, *step], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=240)
+        assert result.returncode == 0, result.stdout + result.stderr
     data = tmp_path / "var" / "postgres"
     assert (data / "PG_VERSION").is_file()
     # The data is kept between runs: a second start finds the migrated database.

@@ -96,10 +96,9 @@ def ensure_therapist(*, verified_by: User, couple) -> str:
 class Command(BaseCommand):
     help = "Create (idempotently) a staff admin and demo partner accounts, and print their logins."
 
-    @transaction.atomic
     def handle(self, *args, **options):
         # Seeding writes for many people at once: as the owner, like a migration (row security: docs/privacy.md).
-        with as_owner():
+        with as_owner(), transaction.atomic():
             self._seed()
 
     def _seed(self):
