@@ -130,7 +130,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Right after authentication: the rest of the request runs in one transaction acting for the person.
+    # Right after authentication: every transaction of the rest of the request acts for the person.
     "trustrepair.rowsecurity.identity.IdentityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After authentication and messages: session timeouts per role, therapists read-only in partner areas.

@@ -2,8 +2,9 @@
 
 ``notify_appreciation_received`` is called by ``appreciation_send`` inside its
 transaction. The notice's link names the appreciation and the database keeps
-one per link, so calling twice announces it once; the email, when the recipient wants prompt emails, is sent by a task after the
-commit, acting for the recipient.
+one per link, so calling twice announces it once. The email, when the
+recipient wants prompt emails, is sent after the commit by a task acting for
+the recipient (only they may read their own settings).
 """
 
 from __future__ import annotations

@@ -115,7 +115,9 @@ def grant(cursor) -> None:
     cursor.execute(sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {}").format(app))
     cursor.execute(sql.SQL("GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {}").format(app))
     cursor.execute(sql.SQL("GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO {}, {}").format(app, jobs))
-    cursor.execute(sql.SQL("REVOKE EXECUTE ON FUNCTION tr_erase_writing(bigint, bigint) FROM {}").format(jobs))
+    cursor.execute("SELECT to_regprocedure('tr_erase_writing(bigint, bigint)')")
+    if cursor.fetchone()[0] is not None:  # erasure is the person's own act, never a job's
+        cursor.execute(sql.SQL("REVOKE EXECUTE ON FUNCTION tr_erase_writing(bigint, bigint) FROM {}").format(jobs))
     # The jobs role: the open tables to read, and exactly its protected tables.
     cursor.execute(sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {}").format(jobs))
     for table in sorted(tables.OPEN):
