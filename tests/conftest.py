@@ -237,3 +237,22 @@ def celery_worker():
             yield worker
     finally:
         task_postrun.disconnect(close_worker_connections)
+
+
+# --- Keyring -----------------------------------------------------------------------
+#
+# Writing is sealed with data keys from the keyring database (trustrepair/keyring/), so every
+# test that may touch the app's database may touch the keyring's too, inside the same test
+# transaction or flush.
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is not None:
+            if "databases" not in marker.kwargs:
+                kwargs = {**marker.kwargs, "databases": "__all__"}
+                item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
+        elif {"db", "transactional_db", "live_server"} & set(item.fixturenames):
+            transaction = "db" not in item.fixturenames
+            item.add_marker(pytest.mark.django_db(transaction=transaction, databases="__all__"), append=False)

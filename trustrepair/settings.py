@@ -8,6 +8,7 @@ typo in a deployment is caught at start-up rather than at the first request.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -109,6 +110,7 @@ INSTALLED_APPS = [
     "accounts",
     "exercises",
     "trustrepair.bench",
+    "trustrepair.keyring.apps.KeyringConfig",
     "trustrepair.rowsecurity.apps.RowSecurityConfig",  # last of ours: its post-migrate grant sees every table
     "trustrepair.staff_admin.StaffAdminConfig",  # django.contrib.admin, open only after a second factor
     "django.contrib.auth",
@@ -191,6 +193,42 @@ DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DATABASE_OWNER_URL = env_str("DATABASE_OWNER_URL")
 DATABASE_APP_ROLE = env_str("DATABASE_APP_ROLE") or "trustrepair_app"
 DATABASE_JOBS_ROLE = env_str("DATABASE_JOBS_ROLE") or "trustrepair_jobs"
+
+
+def _sibling(url: str, suffix: str) -> str:
+    """The same server and login, the database named with ``suffix``."""
+    parts = urlsplit(url)
+    return parts._replace(path=parts.path.rstrip("/") + suffix).geturl()
+
+
+# Encryption at rest (docs/privacy.md): data keys live in their own database, so a backup of
+# the app's database holds no key that opens it. Unset: a sibling database on the same server.
+KEYRING_DATABASE_URL = env_str("KEYRING_DATABASE_URL") or _sibling(_db_url, "_keyring")
+KEYRING_OWNER_URL = env_str("KEYRING_OWNER_URL") or (
+    _sibling(DATABASE_OWNER_URL, "_keyring") if DATABASE_OWNER_URL else ""
+)
+DATABASES["keyring"] = dj_database_url.parse(KEYRING_DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 60))
+DATABASES["keyring"]["CONN_HEALTH_CHECKS"] = True
+DATABASE_ROUTERS = ["trustrepair.keyring.router.KeyringRouter"]
+
+# Key-encryption keys, base64, the first current (trustrepair/keyring/kek.py). Development makes
+# one under var/ once; production refuses to start without its own.
+DATA_KEYS = env_list("DATA_KEYS", [])
+if not DATA_KEYS and PRODUCTION:
+    raise ImproperlyConfigured("DATA_KEYS is required in production: `openssl rand -base64 32`.")
+if not DATA_KEYS:
+    _dev_keys = VAR_DIR / "data-keys"
+    if not _dev_keys.exists():  # written aside, then linked: parallel first runs agree on one key
+        import base64
+        import secrets
+
+        _fresh = VAR_DIR / f"data-keys.{os.getpid()}"
+        _fresh.write_text(base64.b64encode(secrets.token_bytes(32)).decode() + "\n")
+        _fresh.chmod(0o600)
+        with contextlib.suppress(FileExistsError):
+            os.link(_fresh, _dev_keys)
+        _fresh.unlink()
+    DATA_KEYS = _dev_keys.read_text().split()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: broker and cache -------------------------------------------------

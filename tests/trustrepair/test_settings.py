@@ -5,6 +5,7 @@ subprocess with a controlled environment (the parent's Django-related
 variables removed first, so a developer's shell cannot mask a failure).
 """
 
+import base64
 import json
 import os
 import secrets
@@ -20,12 +21,14 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 SETTINGS_VARIABLES = {
     "DJANGO_ENV", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "CSRF_TRUSTED_ORIGINS", "DATABASE_URL",
     "CONN_MAX_AGE", "REDIS_URL", "EMAIL_URL", "DEFAULT_FROM_EMAIL", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS",
-    "LOG_LEVEL", "VAR_DIR", "DJANGO_SETTINGS_MODULE", "BEHIND_PROXY",
+    "LOG_LEVEL", "VAR_DIR", "DJANGO_SETTINGS_MODULE", "BEHIND_PROXY", "DATA_KEYS", "KEYRING_DATABASE_URL",
+    "KEYRING_OWNER_URL",
     # Set for the test process (Playwright + live_server); a deployment never has it, and check --deploy says so.
     "DJANGO_ALLOW_ASYNC_UNSAFE",
 }  # fmt: skip
 
 STRONG_SECRET = secrets.token_urlsafe(64)
+DATA_KEY = base64.b64encode(secrets.token_bytes(32)).decode()
 
 
 def run_manage(tmp_path, *args: str, **env: str) -> subprocess.CompletedProcess:
@@ -49,7 +52,12 @@ def run_manage(tmp_path, *args: str, **env: str) -> subprocess.CompletedProcess:
 
 
 def production(**extra: str) -> dict[str, str]:
-    return {"DJANGO_ENV": "production", "SECRET_KEY": STRONG_SECRET, "ALLOWED_HOSTS": "trustrepair.example"} | extra
+    return {
+        "DJANGO_ENV": "production",
+        "SECRET_KEY": STRONG_SECRET,
+        "ALLOWED_HOSTS": "trustrepair.example",
+        "DATA_KEYS": DATA_KEY,
+    } | extra
 
 
 def assert_clean_deploy_check(result: subprocess.CompletedProcess) -> None:
@@ -122,6 +130,20 @@ def test_production_refuses_a_weak_secret_key(tmp_path, secret):
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_key_encryption_key(tmp_path):
+    env = production()
+    env.pop("DATA_KEYS")
+    result = run_manage(tmp_path, "check", **env)
+    assert result.returncode != 0
+    assert "DATA_KEYS is required in production" in result.stderr
+
+
+def test_a_malformed_key_encryption_key_fails_the_checks(tmp_path):
+    result = run_manage(tmp_path, "check", **production(DATA_KEYS=f"{DATA_KEY},not-a-key"))
+    assert result.returncode != 0
+    assert "keyring.E001" in result.stderr + result.stdout
 
 
 def test_production_requires_allowed_hosts(tmp_path):

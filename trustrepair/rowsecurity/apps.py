@@ -7,6 +7,8 @@ def _grant(sender, using, **kwargs):
 
     from . import roles
 
+    if using != "default":
+        return  # the keyring database has its own grants (trustrepair/keyring/roles.py)
     with connections[using].cursor() as cursor:
         roles.grant(cursor)
 

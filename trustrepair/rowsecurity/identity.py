@@ -93,6 +93,8 @@ def _begin_with_identity(execute, sql, params, many, context):
 
 
 def _install(sender, connection, **kwargs):
+    if connection.alias != "default":
+        return  # the keyring database holds no row security (trustrepair/keyring/roles.py)
     if _begin_with_identity not in connection.execute_wrappers:
         connection.execute_wrappers.append(_begin_with_identity)
 

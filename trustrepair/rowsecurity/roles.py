@@ -49,7 +49,7 @@ def as_owner(alias: str = "default"):
     """
     connection = connections[alias]
     saved = {key: connection.settings_dict[key] for key in LOGIN_KEYS}
-    owner = settings.DATABASE_OWNER_URL
+    owner = settings.KEYRING_OWNER_URL if alias == "keyring" else settings.DATABASE_OWNER_URL
     if owner and connection.in_atomic_block:
         raise RuntimeError("as_owner() logs in again: start it outside any transaction.")
     if owner:
