@@ -331,13 +331,13 @@ def snapshot(w: World) -> tuple:
         w.invitation.status,
         [m.user_id for m in w.couple.current_memberships()],
         OnboardingResponse.objects.filter(couple=w.couple).count(),
-        list(TherapistNote.objects.filter(couple=w.couple).order_by("pk").values_list("pk", "text")),
+        [(n.pk, n.text) for n in TherapistNote.objects.filter(couple=w.couple).order_by("pk")],
         list(Recommendation.objects.filter(couple=w.couple).order_by("pk").values_list("pk", "dismissed_at")),
         ModuleUnlock.objects.filter(couple=w.couple).count(),
         AccessLogEntry.objects.filter(couple=w.couple).count(),
         sorted(TherapistLink.objects.filter(couple=w.couple, ended_at__isnull=True).values_list("pk", flat=True)),
         sorted(Consent.objects.filter(link__couple=w.couple, revoked_at__isnull=True).values_list("pk", flat=True)),
-        list(CheckIn.objects.filter(couple=w.couple).order_by("pk").values_list("pk", "need", "share")),
+        [(c.pk, c.need, c.share) for c in CheckIn.objects.filter(couple=w.couple).order_by("pk")],
         Notification.objects.filter(user__in=[w.partner_a, w.partner_b], read_at__isnull=True).count(),
     )
 

@@ -7,6 +7,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from trustrepair.keyring import datakeys
+from trustrepair.keyring.fields import SealedModel, SealedTextField
+
 from .couple import Couple
 
 RATING = [MinValueValidator(0), MaxValueValidator(10)]
@@ -31,12 +34,12 @@ class Role(models.TextChoices):
 MIRROR_ROLE = {Role.HURT: Role.CAUSED, Role.CAUSED: Role.HURT, Role.BOTH: Role.BOTH}
 
 
-class OnboardingResponse(models.Model):
+class OnboardingResponse(SealedModel):
     """One partner's onboarding answers. Visible only to the author until both partners submitted."""
 
     couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="onboarding_responses")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="onboarding_responses")
-    other_fracture = models.CharField("in your own words", max_length=500, blank=True)
+    other_fracture = SealedTextField("in your own words", max_length=500, blank=True, single_line=True)
     # Baseline ratings are the first point of the person's own trend; private to them.
     baseline_safety = models.PositiveSmallIntegerField("how safe you feel with your partner", validators=RATING)
     baseline_trust = models.PositiveSmallIntegerField("how much you trust your partner", validators=RATING)
@@ -47,6 +50,9 @@ class OnboardingResponse(models.Model):
 
     def __str__(self) -> str:
         return f"Onboarding of {self.user} in {self.couple}"
+
+    def sealing_owner(self):
+        return datakeys.couple(self.couple_id)  # revealed to the couple once both answered
 
 
 class FractureAnswer(models.Model):
@@ -62,7 +68,7 @@ class FractureAnswer(models.Model):
         return f"{self.get_kind_display()}: {self.get_role_display()}"
 
 
-class SafetyCheck(models.Model):
+class SafetyCheck(SealedModel):
     """A person's private safety answers. Never shown to a partner or a therapist, never exported for anyone else."""
 
     class Answer(models.TextChoices):
@@ -78,7 +84,7 @@ class SafetyCheck(models.Model):
     controls_whereabouts = models.BooleanField(default=False)
     controls_contacts = models.BooleanField(default=False)
     threats_or_violence = models.CharField(max_length=10, choices=Answer.choices)
-    note = models.TextField(
+    note = SealedTextField(
         "a note for yourself",
         blank=True,
         max_length=2000,
@@ -91,6 +97,9 @@ class SafetyCheck(models.Model):
 
     def __str__(self) -> str:
         return f"Safety check of user #{self.user_id}"
+
+    def sealing_owner(self):
+        return datakeys.person(self.user_id)
 
     @property
     def signals_risk(self) -> bool:

@@ -9,6 +9,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from trustrepair.keyring import datakeys
+from trustrepair.keyring.fields import SealedModel, SealedTextField
+
 from .couple import CODE_ALPHABET, Couple, hash_token
 
 USER = settings.AUTH_USER_MODEL
@@ -118,12 +121,12 @@ class Consent(models.Model):
         return f"Consent of user #{self.partner_id} for {self.link}"
 
 
-class TherapistNote(models.Model):
+class TherapistNote(SealedModel):
     """A therapist's private note about a couple. Never shown to the couple."""
 
     couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="therapist_notes")
     therapist = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
-    text = models.TextField(max_length=10000)
+    text = SealedTextField(max_length=10000)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -132,6 +135,9 @@ class TherapistNote(models.Model):
 
     def __str__(self) -> str:
         return f"Note on {self.couple}"
+
+    def sealing_owner(self):
+        return datakeys.person(self.therapist_id)
 
 
 class AppendOnlyQuerySet(models.QuerySet):

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Couple
+from trustrepair.keyring.fields import SealedModel, SealedTextField, by_visibility
 
 USER = settings.AUTH_USER_MODEL
 RATING = [MinValueValidator(0), MaxValueValidator(10)]
@@ -77,7 +78,7 @@ class CoupleQuietWindow(models.Model):
         return local_time >= self.starts or local_time < self.ends  # spans midnight
 
 
-class CheckIn(models.Model):
+class CheckIn(SealedModel):
     class Mood(models.TextChoices):
         CALM = "calm", "Calm"
         HOPEFUL = "hopeful", "Hopeful"
@@ -99,7 +100,7 @@ class CheckIn(models.Model):
     mood = models.CharField(max_length=10, choices=Mood.choices)
     safety = models.PositiveSmallIntegerField(validators=RATING)
     trust = models.PositiveSmallIntegerField(validators=RATING)
-    need = models.CharField("one thing I need today", max_length=500, blank=True)
+    need = SealedTextField("one thing I need today", max_length=500, blank=True, single_line=True)
     share = models.CharField(max_length=10, choices=Share.choices, default=Share.RATINGS)
     therapist_visible = models.BooleanField(default=True, help_text="Ratings may reach a consented therapist's trends.")
     created_at = models.DateTimeField(default=timezone.now)
@@ -112,6 +113,12 @@ class CheckIn(models.Model):
 
     def __str__(self) -> str:
         return f"Check-in of user #{self.user_id} on {self.local_date}"
+
+    def sealing_owner(self):
+        # The words reach the partner only with "Everything"; otherwise they are the person's alone.
+        return by_visibility(
+            private=self.share != self.Share.EVERYTHING, author_id=self.user_id, couple_id=self.couple_id
+        )
 
 
 class AppreciationStarter(models.Model):

@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Couple
+from trustrepair.keyring import datakeys
+from trustrepair.keyring.fields import SealedModel, SealedTextField, by_visibility
 
 from .choices import Visibility
 
@@ -20,12 +22,12 @@ USER = settings.AUTH_USER_MODEL
 TEXT_LIMIT = 5000
 
 
-class Incident(models.Model):
+class Incident(SealedModel):
     """A painful moment processed with the aftermath-of-a-fight exercise."""
 
     couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="incidents")
     created_by = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
-    title = models.CharField("what happened, in a few words", max_length=120)
+    title = SealedTextField("what happened, in a few words", max_length=120, single_line=True)
     happened_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -35,14 +37,17 @@ class Incident(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def sealing_owner(self):
+        return datakeys.couple(self.couple_id)
 
-class Statement(models.Model):
+
+class Statement(SealedModel):
     """One revision of the accountability statement written by the partner who caused harm."""
 
     couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="statements")
     author = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
     revision = models.PositiveSmallIntegerField()
-    text = models.TextField(max_length=TEXT_LIMIT)
+    text = SealedTextField(max_length=TEXT_LIMIT)
     visibility = models.CharField(max_length=20, choices=Visibility.choices, default=Visibility.COUPLE)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -53,27 +58,35 @@ class Statement(models.Model):
     def __str__(self) -> str:
         return f"Statement r{self.revision}"
 
+    def sealing_owner(self):
+        return by_visibility(
+            private=self.visibility == Visibility.PRIVATE, author_id=self.author_id, couple_id=self.couple_id
+        )
 
-class StatementResponse(models.Model):
+
+class StatementResponse(SealedModel):
     """The hurt partner's answer to one statement revision: did they feel heard?"""
 
     statement = models.OneToOneField(Statement, on_delete=models.CASCADE, related_name="response")
     author = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
     felt_heard = models.PositiveSmallIntegerField()
-    missing = models.TextField("what is still missing", blank=True, max_length=TEXT_LIMIT)
+    missing = SealedTextField("what is still missing", blank=True, max_length=TEXT_LIMIT)
     heard_enough = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
         return f"Response to {self.statement}"
 
+    def sealing_owner(self):
+        return datakeys.couple(self.statement.couple_id)
 
-class Question(models.Model):
+
+class Question(SealedModel):
     """A question the hurt partner asks. Repeats are allowed and marked, never blocked."""
 
     couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="questions")
     asker = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
-    text = models.TextField(max_length=2000)
+    text = SealedTextField(max_length=2000)
     repeat_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="repeats")
     saved_for_therapist = models.BooleanField(default=False)
     visibility = models.CharField(max_length=20, choices=Visibility.choices, default=Visibility.COUPLE)
@@ -85,14 +98,19 @@ class Question(models.Model):
     def __str__(self) -> str:
         return self.text[:60]
 
+    def sealing_owner(self):
+        return by_visibility(
+            private=self.visibility == Visibility.PRIVATE, author_id=self.asker_id, couple_id=self.couple_id
+        )
 
-class QuestionAnswer(models.Model):
+
+class QuestionAnswer(SealedModel):
     """An answer revision: a corrected answer is a new row, so nothing is silently rewritten."""
 
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
     author = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
     revision = models.PositiveSmallIntegerField()
-    text = models.TextField(max_length=TEXT_LIMIT)
+    text = SealedTextField(max_length=TEXT_LIMIT)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -102,8 +120,11 @@ class QuestionAnswer(models.Model):
     def __str__(self) -> str:
         return f"Answer r{self.revision}"
 
+    def sealing_owner(self):
+        return datakeys.couple(self.question.couple_id)
 
-class Agreement(models.Model):
+
+class Agreement(SealedModel):
     class Category(models.TextChoices):
         CONTACT = "contact", "Contact with others"
         MONEY = "money", "Money"
@@ -121,7 +142,7 @@ class Agreement(models.Model):
     couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="agreements")
     proposed_by = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
     category = models.CharField(max_length=20, choices=Category.choices)
-    text = models.TextField("the agreement", max_length=2000)
+    text = SealedTextField("the agreement", max_length=2000)
     review_on = models.DateField("review on", null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
     # A counter-proposal points at what it replaces.
@@ -137,21 +158,24 @@ class Agreement(models.Model):
     def __str__(self) -> str:
         return self.text[:60]
 
+    def sealing_owner(self):
+        return datakeys.couple(self.couple_id)
 
-class AgreementCheck(models.Model):
+
+class AgreementCheck(SealedModel):
     """One partner logs an agreement kept or missed; the other partner confirms it, or (a "missed") disputes it."""
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="checks")
     logged_by = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
     kept = models.BooleanField()
-    note = models.CharField(max_length=500, blank=True)
+    note = SealedTextField(max_length=500, blank=True, single_line=True)
     occurred_on = models.DateField(default=timezone.localdate)
     confirmed_by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     confirmed_at = models.DateTimeField(null=True, blank=True)
     # The other partner sees a logged "missed" differently: recorded, with their short note, never hidden.
     disputed_by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     disputed_at = models.DateTimeField(null=True, blank=True)
-    dispute_note = models.CharField("how you see it", max_length=500, blank=True)
+    dispute_note = SealedTextField("how you see it", max_length=500, blank=True, single_line=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -174,8 +198,11 @@ class AgreementCheck(models.Model):
     def __str__(self) -> str:
         return f"{'Kept' if self.kept else 'Missed'} on {self.occurred_on}"
 
+    def sealing_owner(self):
+        return datakeys.couple(self.agreement.couple_id)
 
-class Ritual(models.Model):
+
+class Ritual(SealedModel):
     class Frequency(models.TextChoices):
         DAILY = "daily", "Every day"
         WEEKDAYS = "weekdays", "On weekdays"
@@ -184,8 +211,10 @@ class Ritual(models.Model):
 
     couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="rituals")
     created_by = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
-    what = models.CharField("the ritual", max_length=200)
-    when = models.CharField("when", max_length=120, blank=True, help_text="E.g. “after the children are asleep”.")
+    what = SealedTextField("the ritual", max_length=200, single_line=True)
+    when = SealedTextField(
+        "when", max_length=120, blank=True, single_line=True, help_text="E.g. “after the children are asleep”."
+    )
     frequency = models.CharField(max_length=10, choices=Frequency.choices, default=Frequency.WEEKLY)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -195,6 +224,9 @@ class Ritual(models.Model):
 
     def __str__(self) -> str:
         return self.what
+
+    def sealing_owner(self):
+        return datakeys.couple(self.couple_id)
 
 
 class RitualDone(models.Model):
@@ -211,7 +243,7 @@ class RitualDone(models.Model):
         return f"{self.ritual} on {self.done_on}"
 
 
-class Appreciation(models.Model):
+class Appreciation(SealedModel):
     class Kind(models.TextChoices):
         DAILY_POSITIVE = "daily_positive", "Something good today"
         EFFORT = "effort", "An effort I noticed"
@@ -221,7 +253,7 @@ class Appreciation(models.Model):
     sender = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="appreciations_sent")
     recipient = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="appreciations_received")
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    text = models.TextField(max_length=2000)
+    text = SealedTextField(max_length=2000)
     visibility = models.CharField(max_length=20, choices=Visibility.choices, default=Visibility.COUPLE)
     created_at = models.DateTimeField(default=timezone.now)
     seen_at = models.DateTimeField(null=True, blank=True)
@@ -233,3 +265,8 @@ class Appreciation(models.Model):
 
     def __str__(self) -> str:
         return f"Appreciation from {self.sender_id}"
+
+    def sealing_owner(self):
+        return by_visibility(
+            private=self.visibility == Visibility.PRIVATE, author_id=self.sender_id, couple_id=self.couple_id
+        )

@@ -16,12 +16,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Couple
+from trustrepair.keyring import datakeys
+from trustrepair.keyring.fields import SealedJSONField, SealedModel, SealedTextField, by_visibility
 
 from .choices import Visibility
 from .content import Exercise, Step
 
 
-class Run(models.Model):
+class Run(SealedModel):
     couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="exercise_runs")
     exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="runs")
     incident = models.OneToOneField(
@@ -31,7 +33,7 @@ class Run(models.Model):
     # The exercise's content version this run asks (exercises/content_versions.py): kept once anyone answered.
     content_version = models.PositiveIntegerField(default=1)
     revealed_at = models.DateTimeField(null=True, blank=True)
-    joint_note = models.TextField(blank=True, max_length=5000)
+    joint_note = SealedTextField(blank=True, max_length=5000)
     joint_note_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -45,6 +47,9 @@ class Run(models.Model):
 
     def __str__(self) -> str:
         return f"{self.exercise} for {self.couple}"
+
+    def sealing_owner(self):
+        return datakeys.couple(self.couple_id)
 
 
 class Response(models.Model):
@@ -70,14 +75,14 @@ class Response(models.Model):
         return self.submitted_at is not None
 
 
-class Answer(models.Model):
+class Answer(SealedModel):
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
     step = models.ForeignKey(Step, on_delete=models.SET_NULL, null=True, related_name="answers")
     # The words of the question as it was answered: later edits to the content never change this.
     prompt_snapshot = models.TextField()
     step_order = models.PositiveSmallIntegerField(default=0)
-    value = models.JSONField(default=None, null=True, blank=True)
-    guess = models.JSONField(default=None, null=True, blank=True)
+    value = SealedJSONField(default=None, null=True, blank=True)
+    guess = SealedJSONField(default=None, null=True, blank=True)
     revision = models.PositiveSmallIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -87,3 +92,11 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"Answer r{self.revision} to {self.step_id}"
+
+    def sealing_owner(self):
+        response = self.response
+        return by_visibility(
+            private=response.visibility == Visibility.PRIVATE,
+            author_id=response.user_id,
+            couple_id=response.run.couple_id,
+        )

@@ -3,6 +3,8 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.models import Couple
+from trustrepair.keyring import datakeys
+from trustrepair.keyring.fields import SealedModel, SealedTextField
 
 from .content import Exercise, Module
 
@@ -22,13 +24,13 @@ class ModuleUnlock(models.Model):
         return f"{self.module} unlocked for {self.couple}"
 
 
-class Recommendation(models.Model):
+class Recommendation(SealedModel):
     """A therapist suggests an exercise; it shows on the couple's dashboard until done or dismissed."""
 
     couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="recommendations")
     therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="+")
-    note = models.CharField(max_length=500, blank=True)
+    note = SealedTextField(max_length=500, blank=True, single_line=True)
     created_at = models.DateTimeField(default=timezone.now)
     dismissed_at = models.DateTimeField(null=True, blank=True)
 
@@ -37,3 +39,6 @@ class Recommendation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.exercise} recommended to {self.couple}"
+
+    def sealing_owner(self):
+        return datakeys.couple(self.couple_id)

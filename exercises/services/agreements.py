@@ -37,7 +37,7 @@ from accounts.models import Couple, User
 from exercises.daily import waiting
 from exercises.daily.scheduling import local_today
 from exercises.models import Agreement, AgreementCheck
-from exercises.services import DOUBLE_SUBMIT_WINDOW
+from exercises.services import sent_just_now
 
 Category = Agreement.Category
 Status = Agreement.Status
@@ -73,15 +73,12 @@ def agreement_propose(*, couple: Couple, user: User, category: str, text: str, r
     """Propose a new agreement. The same proposal sent again within a minute returns the first one."""
     text = _clean_proposal(couple=couple, user=user, category=category, text=text, review_on=review_on)
     _lock_couple(couple)
-    recent = Agreement.objects.filter(
-        couple=couple,
-        proposed_by=user,
-        status=Status.PROPOSED,
-        replaces__isnull=True,
-        category=category,
+    recent = sent_just_now(
+        Agreement.objects.filter(
+            couple=couple, proposed_by=user, status=Status.PROPOSED, replaces__isnull=True, category=category
+        ),
         text=text,
-        created_at__gte=timezone.now() - DOUBLE_SUBMIT_WINDOW,
-    ).first()
+    )
     if recent is not None:
         return recent
     agreement = Agreement.objects.create(
@@ -181,14 +178,10 @@ def agreement_log(*, agreement: Agreement, user: User, kept: bool, occurred_on: 
         raise AgreementError("That day hasn't happened yet. Pick today or an earlier day.")
     if len(note) > NOTE_LIMIT:
         raise AgreementError(f"Please keep the note under {NOTE_LIMIT} characters.")
-    recent = AgreementCheck.objects.filter(
-        agreement=agreement,
-        logged_by=user,
-        kept=kept,
-        occurred_on=occurred_on,
+    recent = sent_just_now(
+        AgreementCheck.objects.filter(agreement=agreement, logged_by=user, kept=kept, occurred_on=occurred_on),
         note=note,
-        created_at__gte=timezone.now() - DOUBLE_SUBMIT_WINDOW,
-    ).first()
+    )
     if recent is not None:
         return recent
     check = AgreementCheck.objects.create(

@@ -23,7 +23,7 @@ from accounts.models import Couple, User
 from exercises.daily.notifications import notify_appreciation_received
 from exercises.models import Appreciation
 from exercises.models.choices import Visibility
-from exercises.services import DOUBLE_SUBMIT_WINDOW
+from exercises.services import sent_just_now
 
 SHARED_VISIBILITIES = (Visibility.COUPLE.value, Visibility.COUPLE_THERAPIST.value)
 TEXT_LIMIT = Appreciation._meta.get_field("text").max_length
@@ -48,9 +48,7 @@ def appreciation_send(*, couple: Couple, sender: User, kind: str, text: str, vis
     if len(text) > TEXT_LIMIT:
         raise AppreciationError(f"Please keep it under {TEXT_LIMIT} characters.")
     Couple.objects.select_for_update().filter(pk=couple.pk).first()
-    recent = Appreciation.objects.filter(
-        couple=couple, sender=sender, text=text, created_at__gte=timezone.now() - DOUBLE_SUBMIT_WINDOW
-    ).first()
+    recent = sent_just_now(Appreciation.objects.filter(couple=couple, sender=sender), text=text)
     if recent is not None:
         return recent
     appreciation = Appreciation.objects.create(

@@ -22,7 +22,7 @@ from exercises.models import Answer, Exercise, Incident, Response, Run, Step
 from exercises.models.choices import DEFAULT_VISIBILITY, Audience, Visibility
 from exercises.progress import Status, run_status
 from exercises.roles import fits, roles_by_user
-from exercises.services import DOUBLE_SUBMIT_WINDOW
+from exercises.services import sent_just_now
 
 
 class ExerciseError(Exception):
@@ -94,17 +94,17 @@ def incident_create(*, couple: Couple, user: User, exercise: Exercise, title: st
         raise ExerciseError(problem)
     Couple.objects.select_for_update().filter(pk=couple.pk).first()
     title = title.strip()
-    just_made = (
+    just_made = sent_just_now(
         Run.objects.filter(
             couple=couple,
             exercise=exercise,
             incident__created_by=user,
-            incident__title=title,
             incident__happened_on=happened_on,
-            incident__created_at__gte=timezone.now() - DOUBLE_SUBMIT_WINDOW,
         )
-        .order_by("-incident__created_at")
-        .first()
+        .select_related("incident")
+        .order_by("-incident__created_at"),
+        since="incident__created_at",
+        incident__title=title,
     )
     if just_made is not None:
         return just_made
@@ -168,6 +168,13 @@ def draft_save(
     _check_not_stale(response, answers, seen)
     if response.is_submitted:
         return response  # the same words again after submitting: nothing to keep
+    response.run = run  # whose key seals the answers is read from the run's couple
+    if visibility in Visibility.values and visibility != response.visibility:
+        response.visibility = visibility
+        # "Only me" is sealed with the person's own key, shared words with the couple's.
+        for answer in response.answers.all():
+            answer.response = response
+            answer.reseal()
     steps = _steps_by_id(run)
     for step_id, (value, guess) in answers.items():
         step = steps.get(step_id)
@@ -182,8 +189,6 @@ def draft_save(
     response.draft_saved_at = timezone.now()
     response.draft_revision += 1
     response.draft_tab = seen[1]
-    if visibility in Visibility.values:
-        response.visibility = visibility
     response.save(update_fields=["draft_saved_at", "draft_revision", "draft_tab", "visibility"])
     return response
 

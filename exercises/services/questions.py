@@ -16,7 +16,6 @@ answers. Invariants:
 from __future__ import annotations
 
 import unicodedata
-from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -26,10 +25,10 @@ from exercises.models import Question, QuestionAnswer
 from exercises.models.choices import Visibility
 from exercises.models.flows import TEXT_LIMIT
 from exercises.roles import is_asker
+from exercises.services import DOUBLE_SUBMIT_WINDOW
 
 QUESTION_LIMIT = Question._meta.get_field("text").max_length
 SHARED_VISIBILITIES = (Visibility.COUPLE.value, Visibility.COUPLE_THERAPIST.value)
-DOUBLE_SUBMIT_WINDOW = timedelta(minutes=1)
 
 
 class QuestionError(Exception):

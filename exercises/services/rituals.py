@@ -17,14 +17,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from accounts.models import Couple, User
 from exercises.models import Ritual, RitualDone
+from exercises.services import sent_just_now
 from exercises.services.agreements import local_today
 
 DONE_WINDOW_DAYS = 7  # today and the six days before it
-DOUBLE_SUBMIT_WINDOW = timedelta(minutes=1)
 WHAT_LIMIT = Ritual._meta.get_field("what").max_length
 WHEN_LIMIT = Ritual._meta.get_field("when").max_length
 
@@ -49,14 +48,9 @@ def ritual_plan(*, couple: Couple, user: User, what: str, when: str, frequency: 
     if frequency not in Ritual.Frequency.values:
         raise RitualError("Please choose how often.")
     Couple.objects.select_for_update().filter(pk=couple.pk).first()
-    recent = Ritual.objects.filter(
-        couple=couple,
-        created_by=user,
-        what=what,
-        when=when,
-        frequency=frequency,
-        created_at__gte=timezone.now() - DOUBLE_SUBMIT_WINDOW,
-    ).first()
+    recent = sent_just_now(
+        Ritual.objects.filter(couple=couple, created_by=user, frequency=frequency), what=what, when=when
+    )
     if recent is not None:
         return recent
     return Ritual.objects.create(couple=couple, created_by=user, what=what, when=when, frequency=frequency)

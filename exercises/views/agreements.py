@@ -111,10 +111,8 @@ def counter(request: HttpRequest, pk: int, couple: Couple) -> HttpResponse:
             # A second click on "send": the change already exists, which is what was asked for.
             # Compare the posted words only once they are valid (a NUL byte never reaches the query).
             posted = ProposalForm(request.POST, today=today)
-            same = posted.is_valid() and Agreement.objects.filter(
-                replaces=agreement, proposed_by=request.user, text=posted.cleaned_data["text"]
-            )
-            if same and same.exists():
+            mine = Agreement.objects.filter(replaces=agreement, proposed_by=request.user)
+            if posted.is_valid() and any(change.text == posted.cleaned_data["text"] for change in mine):
                 return redirect("exercises:agreements")
         context["error"] = (
             "This is your own proposal, so it is your partner's to answer."

@@ -46,6 +46,7 @@ from exercises.models.choices import Visibility
 from tests.couple.conftest import onboard, pair, unpaired  # noqa: F401 - `unpaired` is a fixture
 from tests.exercises.factories import exercise_with_steps
 from tests.factories import DEFAULT_PASSWORD, UserFactory
+from trustrepair.keyring.fields import SealedTextField
 
 AVERY = "AVERY-SHARED-7c1e"
 AVERY_PRIVATE = "AVERY-PRIVATE-41fa"
@@ -256,20 +257,42 @@ def unzip(raw: bytes) -> Unzipped:
         return Unzipped(raw=raw, json_bytes=archive.read("data.json"), html_bytes=archive.read("index.html"))
 
 
+def written(model, field: str, needle: str) -> list:
+    """The rows whose (sealed) ``field`` contains ``needle``: opened in Python, as no SQL filter can see it."""
+    return [row for row in model._base_manager.all() if needle in (getattr(row, field) or "")]
+
+
+def one(rows: list):
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
 def rows_containing(needle: str) -> list[tuple[str, int]]:
-    """Every row of every model with ``needle`` in any text or JSON column: the database searched for a marker."""
+    """Every row of every model with ``needle`` in any text or JSON column, as the app reads it.
+
+    Plain columns are searched in SQL; sealed ones (ciphertext in SQL) are opened row by row,
+    so a marker still readable anywhere is found whether or not it is encrypted at rest.
+    """
     found = []
     for model in apps.get_models():
-        text_fields = [
-            f.name
+        fields = [
+            f
             for f in model._meta.concrete_fields
             if isinstance(f, models.CharField | models.TextField | models.JSONField | models.EmailField)
         ]
-        for name in text_fields:
+        for f in fields:
+            label = f"{model._meta.label}.{f.name}"
+            if isinstance(f, SealedTextField):
+                found += [
+                    (label, row.pk)
+                    for row in model._base_manager.only("pk", f.name)
+                    if needle.lower() in json.dumps(getattr(row, f.name), ensure_ascii=False).lower()
+                ]
+                continue
             matches = (
-                model._base_manager.annotate(_text=Cast(name, models.TextField()))
+                model._base_manager.annotate(_text=Cast(f.name, models.TextField()))
                 .filter(_text__icontains=needle)
                 .values_list("pk", flat=True)
             )
-            found += [(f"{model._meta.label}.{name}", pk) for pk in matches]
+            found += [(label, pk) for pk in matches]
     return found

@@ -42,10 +42,12 @@ from tests.data.conftest import (
     AVERY_PRIVATE,
     BLAKE,
     BLAKE_PRIVATE,
+    one,
     ready_export,
     reauthenticate,
     rows_containing,
     unzip,
+    written,
 )
 from tests.helpers import login
 
@@ -166,14 +168,14 @@ def test_erasure_deletes_private_writing_and_keeps_shared_writing_as_former_part
     assert tombstone.email.endswith("@erased.invalid")
     assert not tombstone.is_active and not tombstone.has_usable_password()
     assert not EmailAddress.objects.filter(user=tombstone).exists()
-    assert Statement.objects.get(text__contains=AVERY).author == tombstone
-    assert {a.author for a in QuestionAnswer.objects.filter(text__contains=AVERY)} == {tombstone}
-    assert Question.objects.get(text__contains=f"Sundays? {AVERY}").asker == tombstone
-    assert Agreement.objects.get(text__contains=AVERY).proposed_by == tombstone
-    assert AgreementCheck.objects.get(note__contains=AVERY).logged_by == tombstone
-    assert AgreementCheck.objects.get(note__contains=BLAKE).confirmed_by == tombstone
-    assert Ritual.objects.get(what__contains=AVERY).created_by == tombstone
-    assert Incident.objects.get(title__contains=AVERY).created_by == tombstone
+    assert one(written(Statement, "text", AVERY)).author == tombstone
+    assert {a.author for a in written(QuestionAnswer, "text", AVERY)} == {tombstone}
+    assert one(written(Question, "text", f"Sundays? {AVERY}")).asker == tombstone
+    assert one(written(Agreement, "text", AVERY)).proposed_by == tombstone
+    assert one(written(AgreementCheck, "note", AVERY)).logged_by == tombstone
+    assert one(written(AgreementCheck, "note", BLAKE)).confirmed_by == tombstone
+    assert one(written(Ritual, "what", AVERY)).created_by == tombstone
+    assert one(written(Incident, "title", AVERY)).created_by == tombstone
     assert Appreciation.objects.filter(sender=tombstone).count() == 2  # the private one is gone
     assert Appreciation.objects.filter(recipient=tombstone).count() == 2  # B's words stay B's
     revealed = Response.objects.get(user=tombstone)

@@ -309,7 +309,7 @@ def test_a_save_from_a_stale_tab_keeps_the_words_and_saves_nothing(writer, coupl
     doc = parse_html(stale.content)
     assert control_value(doc, "text") == "Another version two"
     assert control_value(doc, "based_on") == "2"
-    assert list(Statement.objects.values_list("text", flat=True).order_by("revision")) == ["Version one", "Version two"]
+    assert [s.text for s in Statement.objects.order_by("revision")] == ["Version one", "Version two"]
 
 
 def test_a_response_to_a_version_that_was_replaced_is_not_saved(hurt, couple, partner_a, partner_b):

@@ -104,6 +104,4 @@ def test_the_same_incident_in_two_tabs_loses_nothing(live_server, browser: Brows
     second.get_by_role("button", name=re.compile("I’m done")).click()
     expect(second.get_by_role("alert")).to_contain_text("already sent your answers")
     expect(second.get_by_label("What did you feel?")).to_have_value("Words only the second tab has")
-    assert list(Answer.objects.filter(response__user=a_user).values_list("value", flat=True)) == [
-        "Sent from the first tab"
-    ]
+    assert [a.value for a in Answer.objects.filter(response__user=a_user)] == ["Sent from the first tab"]

@@ -418,7 +418,7 @@ def _plant_checkins(couple, a: User, b: User, corpus: list[str], planted) -> Non
             user=person, couple=couple, mood="calm", safety=7, trust=6, need=next(needs),
             share=CheckIn.Share.EVERYTHING, therapist_visible=True,
         )  # fmt: skip
-    for need in CheckIn.objects.filter(couple=couple).values_list("need", flat=True):
+    for need in (c.need for c in CheckIn.objects.filter(couple=couple)):
         planted["checkin_need"] += unpack(need)
     # The quiet time B set: A's preferences page says who set it.
     daily.quiet_window_set(couple=couple, user=b, starts=dt.time(22), ends=dt.time(7))
